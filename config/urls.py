@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from translations import views as translation_views
+
+admin.site.site_header = "Interlinear administration"
+admin.site.site_title = "Interlinear admin"
+
+urlpatterns = [
+    path("", translation_views.home, name="home"),
+    path("healthz", translation_views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,26 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .selectors import projects_for_home
+
+
+def home(request):
+    return render(request, "translations/home.html", {"projects": projects_for_home(request.user)})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    """Liveness and database check for load balancers (no authentication, no data)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 — any database failure means unhealthy
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
