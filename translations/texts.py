@@ -50,7 +50,7 @@ def uncertain_marks(text: str) -> list[str]:
     return UNCERTAIN_MARK.findall(text)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.?!。？！…])[\"'”’」』)\]]*\s+")
+_SENTENCE_END = re.compile(r"(?:(?<=[.?!。？！…])|(?<=[.?!。？！…][\"'”’」』)\]]))\s+")
 
 
 def split_into_segments(text: str, *, mode: str = "line") -> list[str]:
