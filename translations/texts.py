@@ -70,3 +70,30 @@ def split_into_segments(text: str, *, mode: str = "line") -> list[str]:
     else:
         raise InvalidText(f"Unknown split mode {mode!r}; use 'line' or 'sentence'.")
     return [piece.strip() for piece in pieces if piece.strip()]
+
+
+def check_marks(text: str) -> None:
+    """Refuse malformed uncertain-reading marks, naming the first one at fault.
+
+    Well-formed marks are `[illegible]`, `[?reading]` and `[reading|alternative]`.
+    Other bracketed text is allowed (a transcription may quote brackets), but
+    an empty mark, a one-sided alternative or an unclosed bracket is refused,
+    since a reviewer could not tell what the transcriber meant."""
+    depth = 0
+    opened_at = 0
+    for index, char in enumerate(text):
+        if char == "[":
+            if depth:
+                raise InvalidText(f"Marks cannot be nested: a second “[” at position {index + 1}.")
+            depth, opened_at = 1, index
+        elif char == "]":
+            if not depth:
+                raise InvalidText(f"A “]” at position {index + 1} closes no mark.")
+            depth = 0
+            inner = text[opened_at + 1 : index]
+            if not inner.strip() or inner.strip() == "?":
+                raise InvalidText(f"Empty mark “[{inner}]” at position {opened_at + 1}.")
+            if "|" in inner and any(not part.strip() for part in inner.split("|")):
+                raise InvalidText(f"The alternative reading “[{inner}]” at position {opened_at + 1} has an empty side.")
+    if depth:
+        raise InvalidText(f"The mark opened at position {opened_at + 1} is never closed with “]”.")

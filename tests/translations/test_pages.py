@@ -31,7 +31,7 @@ def test_healthz_reports_an_unavailable_database_as_503(client, db, monkeypatch)
         def cursor(self):
             raise OperationalError("server closed the connection")
 
-    monkeypatch.setattr("translations.views.connection", DownDatabase())
+    monkeypatch.setattr("translations.views.home.connection", DownDatabase())
     response = client.get("/healthz")
     assert response.status_code == 503
     assert json.loads(response.content)["database"] == "unavailable"

@@ -15,7 +15,7 @@ from ..exceptions import DomainError, EditConflict, InvalidText
 from ..history import bulk_create_tracked, bulk_update_tracked, save_tracked
 from ..models import Document, Segment
 from ..permissions import Action, require
-from ..texts import normalise, source_fingerprint, split_into_segments
+from ..texts import check_marks, normalise, source_fingerprint, split_into_segments
 from .translations import states_refresh
 
 MAX_SOURCE_LENGTH = 20_000
@@ -27,6 +27,7 @@ def clean_source_text(text: str) -> str:
         raise InvalidText("The source text is empty.")
     if len(text) > MAX_SOURCE_LENGTH:
         raise InvalidText(f"The source text is longer than {MAX_SOURCE_LENGTH} characters.")
+    check_marks(text)
     return text
 
 

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .selectors import projects_for_home
+from ..selectors import projects_for_home
 
 
 def home(request):

@@ -1,0 +1,81 @@
+"""Validation of user input, with crispy-forms layouts."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout, Submit
+from django import forms
+
+from .models import Authenticity, Document
+from .services.documents import PROVENANCE_FIELDS
+
+
+class DocumentForm(forms.ModelForm):
+    reason = forms.CharField(
+        required=False, max_length=500, help_text="Why this change? Recorded in the document's history."
+    )
+
+    class Meta:
+        model = Document
+        fields = list(PROVENANCE_FIELDS)
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "sensitivity_notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {
+            "obtained_from": "Obtained from",
+            "obtained_when": "When",
+            "obtained_where": "Where",
+            "obtained_by": "By whom",
+            "authenticity": "Authenticity status",
+        }
+
+    def __init__(self, *args, creating: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["authenticity"].choices = Authenticity.choices
+        if creating:
+            del self.fields["reason"]
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field("title"),
+            Field("description"),
+            Div(
+                Div(Field("obtained_from"), css_class="col-md-6"),
+                Div(Field("obtained_by"), css_class="col-md-6"),
+                Div(Field("obtained_when"), css_class="col-md-4"),
+                Div(Field("obtained_where"), css_class="col-md-5"),
+                Div(Field("reference_number"), css_class="col-md-3"),
+                css_class="row",
+            ),
+            Field("authenticity"),
+            Field("sensitivity_notes"),
+            *([] if creating else [Field("reason")]),
+            Submit("save", "Create document" if creating else "Save changes"),
+        )
+
+
+class PasteForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6, "lang": "ko"}), max_length=500_000)
+    mode = forms.ChoiceField(
+        choices=[("line", "One segment per line"), ("sentence", "One segment per sentence")],
+        initial="line",
+        widget=forms.RadioSelect,
+    )
+
+
+class SegmentSaveForm(forms.Form):
+    source_text = forms.CharField(max_length=20_000, strip=False)
+    base_version = forms.IntegerField(min_value=1)
+
+
+class TranslationForm(forms.Form):
+    text = forms.CharField(max_length=20_000, strip=False)
+    note = forms.CharField(max_length=5_000, required=False, strip=False)
+    base_version = forms.IntegerField(min_value=1, required=False)
+    action = forms.ChoiceField(
+        choices=[("submit", "Submit for review"), ("draft", "Save draft"), ("save", "Save new version")], required=False
+    )
+
+
+def form_error_message(form, fallback: str) -> str:
+    """All of a bound form's errors as one sentence for a message or htmx alert."""
+    messages = [str(error) for errors in form.errors.values() for error in errors]
+    return " ".join(messages) or fallback

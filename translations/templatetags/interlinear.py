@@ -1,0 +1,70 @@
+"""Template helpers for showing material: diffs, uncertain readings, states.
+
+Load with ``{% load interlinear %}``. Every helper escapes the text it is
+given before adding its own markup, so user text can never become HTML.
+"""
+
+from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+
+from ..diffs import diff_html
+from ..models import TranslationState
+from ..texts import UNCERTAIN_MARK
+
+register = template.Library()
+
+STATE_BADGE_CLASSES = {
+    TranslationState.DRAFT: "text-bg-secondary",
+    TranslationState.SUBMITTED: "text-bg-info",
+    TranslationState.APPROVED: "text-bg-success",
+    TranslationState.CHANGES_REQUESTED: "text-bg-warning",
+    TranslationState.REJECTED: "text-bg-danger",
+}
+
+
+@register.filter
+def diff_to(old, new):
+    """``{{ old|diff_to:new }}``: the change from old to new with <ins>/<del>."""
+    return diff_html("" if old is None else str(old), "" if new is None else str(new))
+
+
+@register.filter
+def marks(text):
+    """Escape the text and highlight uncertain readings (``[illegible]``,
+    ``[?reading]``, ``[reading|alternative]``) in ``<mark class="il-mark">``.
+
+    The marks are found in the escaped text: escaping leaves brackets, ``?``
+    and ``|`` alone and turns ``<`` into ``&lt;``, so a mark is matched just as
+    in the raw text and never starts or ends inside an entity. Text that is
+    already safe HTML is not escaped again; a mark that would straddle one of
+    its tags is left unhighlighted rather than producing broken nesting.
+    """
+    if text is None:
+        return ""
+    escaped = str(conditional_escape(text))
+
+    def wrap(match):
+        if "<" in match.group(0):
+            return match.group(0)
+        return f'<mark class="il-mark" title="uncertain reading">{match.group(0)}</mark>'
+
+    return mark_safe(UNCERTAIN_MARK.sub(wrap, escaped))  # noqa: S308 — escaped above
+
+
+@register.simple_tag
+def state_badge(state):
+    """A Bootstrap badge with the readable label of a translation state."""
+    try:
+        state = TranslationState(state)
+    except ValueError:
+        return format_html('<span class="badge text-bg-light">{}</span>', state)
+    return format_html('<span class="badge {}">{}</span>', STATE_BADGE_CLASSES[state], state.label)
+
+
+@register.filter
+def person(user):
+    """A user's full name, or their username when they have none."""
+    if user is None:
+        return "an unknown user"
+    return user.get_full_name() or user.get_username()

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from .views import dashboard, documents, history, images, transcription, workspace
+
+urlpatterns = [
+    path("p/<slug:slug>/", dashboard.project_dashboard, name="project_dashboard"),
+    path("p/<slug:slug>/documents/new/", documents.document_create, name="document_create"),
+    path("p/<slug:slug>/d/<int:document_id>/", documents.document_detail, name="document_detail"),
+    path("p/<slug:slug>/d/<int:document_id>/edit/", documents.document_edit, name="document_edit"),
+    path("p/<slug:slug>/d/<int:document_id>/images/", images.image_upload, name="image_upload"),
+    path("p/<slug:slug>/images/<int:image_id>/display/", images.image_display, name="image_display"),
+    path("p/<slug:slug>/images/<int:image_id>/original/", images.image_original, name="image_original"),
+    path("p/<slug:slug>/d/<int:document_id>/transcription/", transcription.transcription, name="transcription"),
+    path("p/<slug:slug>/d/<int:document_id>/transcription/paste/", transcription.segments_paste, name="segments_paste"),
+    path("p/<slug:slug>/s/<int:segment_id>/save/", transcription.segment_save, name="segment_save"),
+    path("p/<slug:slug>/s/<int:segment_id>/split/", transcription.segment_split, name="segment_split"),
+    path("p/<slug:slug>/s/<int:segment_id>/merge/", transcription.segment_merge, name="segment_merge"),
+    path("p/<slug:slug>/s/<int:segment_id>/move/", transcription.segment_move, name="segment_move"),
+    path("p/<slug:slug>/s/<int:segment_id>/delete/", transcription.segment_delete, name="segment_delete"),
+    path("p/<slug:slug>/s/<int:segment_id>/restore/", transcription.segment_restore, name="segment_restore"),
+    path("p/<slug:slug>/d/<int:document_id>/translate/<str:language>/", workspace.workspace, name="workspace"),
+    path("p/<slug:slug>/s/<int:segment_id>/translate/<str:language>/", workspace.translation_create, name="translation_create"),
+    path("p/<slug:slug>/t/<int:translation_id>/save/", workspace.translation_save, name="translation_save"),
+    path("p/<slug:slug>/s/<int:segment_id>/history/", history.segment_history, name="segment_history"),
+    path("p/<slug:slug>/t/<int:translation_id>/history/", history.translation_history, name="translation_history"),
+    path("p/<slug:slug>/d/<int:document_id>/history/", history.document_history, name="document_history"),
+]
