@@ -69,6 +69,11 @@
     }
   });
 
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (event.detail.successful && form.matches && form.matches("form[data-il-paste]")) form.reset();
+  });
+
   window.addEventListener("beforeunload", function (event) {
     if (dirtyEditors().length) {
       event.preventDefault();

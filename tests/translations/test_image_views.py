@@ -165,6 +165,13 @@ def test_a_bad_file_is_refused_with_a_message_naming_it_and_nothing_is_stored(cl
     assert stored_files(settings) == []
 
 
+def test_file_names_in_messages_are_escaped(client, document, people):
+    client.force_login(people["translator"])
+    response = post_files(client, document, ("<img src=x>.jpg", b"not an image"), headers=HTMX)
+    page = response.content.decode()
+    assert "&lt;img src=x&gt;.jpg: The file is not a JPEG" in page and "<img src=x>" not in page
+
+
 def test_an_upload_without_files_asks_for_one(client, document, people):
     client.force_login(people["translator"])
     response = client.post(upload_url(document), {}, headers=HTMX)
@@ -238,7 +245,7 @@ def test_too_many_files_through_htmx_answer_with_the_panel_and_the_reason(client
     response = post_files(client, document, ("a.png", png_with_alpha()), ("b.jpg", jpeg_with_gps()), headers=HTMX)
     assert response.status_code == 400
     page = response.content.decode()
-    assert f'id="il-images-{document.pk}"' in page and "at most 1 files can be sent at once" in page
+    assert f'id="il-images-{document.pk}"' in page and "at most 1 file can be sent at once" in page
 
 
 def test_a_request_over_djangos_data_limit_gets_a_clear_413(document, people, settings):

@@ -35,7 +35,7 @@ DISPLAY_CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "i
 VIEWER_REFRESH_HEADER = "X-Interlinear-Viewer"
 
 
-@csrf_exempt  # not exempt: checked by _store_uploads, once the body is known to be readable
+@csrf_exempt  # only deferred: _store_uploads checks CSRF once the body is known to be readable
 @require_POST
 def image_upload(request, slug, document_id):
     """Store each posted file as a page image; each succeeds or fails on its own.
@@ -86,9 +86,10 @@ def _upload_refused(request, *, project, document, error):
         )
     elif isinstance(error, TooManyFilesSent):
         status = 400
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
         message = (
-            f"The upload was refused: at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files can be sent "
-            "at once. Upload them in smaller batches."
+            f"The upload was refused: at most {limit} file{'' if limit == 1 else 's'} can be sent at once. "
+            "Upload them in smaller batches."
         )
     else:
         status = 400

@@ -43,9 +43,11 @@ def transcription(request, slug, document_id):
     return render(request, TEMPLATE, _context(request, project, document))
 
 
-def _list_response(request, project, document):
+def _list_response(request, project, document, notice=""):
     if request.htmx:
-        return render(request, f"{TEMPLATE}#segment-list", _context(request, project, document))
+        return render(request, f"{TEMPLATE}#segment-list", _context(request, project, document, notice=notice))
+    if notice:
+        messages.success(request, notice)
     return redirect("transcription", project.slug, document.pk)
 
 
@@ -59,8 +61,8 @@ def segments_paste(request, slug, document_id):
     created = services.segments_append_from_text(
         document=document, user=request.user, text=form.cleaned_data["text"], mode=form.cleaned_data["mode"]
     )
-    messages.success(request, f"Added {len(created)} segment{'s' if len(created) != 1 else ''}.")
-    return _list_response(request, project, document)
+    notice = f"Added {len(created)} segment{'s' if len(created) != 1 else ''}."
+    return _list_response(request, project, document, notice)
 
 
 @require_POST
