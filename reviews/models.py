@@ -14,6 +14,11 @@ class Decision(models.TextChoices):
     REJECT = "reject", "Reject"
 
 
+class Stage(models.TextChoices):
+    REVIEW = "review", "Review"
+    FINAL = "final", "Final edit"
+
+
 class Review(models.Model):
     """A reviewer's decision on one version of a translation.
 
@@ -32,6 +37,7 @@ class Review(models.Model):
     source_hash = models.CharField(max_length=64)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
     decision = models.CharField(max_length=20, choices=Decision.choices)
+    stage = models.CharField(max_length=8, choices=Stage.choices, default=Stage.REVIEW)
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -40,9 +46,13 @@ class Review(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["translation", "text_hash", "source_hash"], name="review_binding")]
+        indexes = [
+            models.Index(fields=["translation", "text_hash", "source_hash"], name="review_binding"),
+            models.Index(fields=["reviewer", "created_at"], name="review_by_reviewer"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(decision__in=Decision.values), name="review_decision_valid"),
+            models.CheckConstraint(condition=Q(stage__in=Stage.values), name="review_stage_valid"),
             models.CheckConstraint(
                 condition=Q(decision=Decision.APPROVE) | ~Q(comment=""),
                 name="review_refusal_needs_comment",
@@ -79,3 +89,18 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"Comment by {self.author} on {self.created_at:%Y-%m-%d}"
+
+
+class NotificationPreference(models.Model):
+    """A user's e-mail settings. Absent means the defaults (all on)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notification_preference")
+    email_on_decision = models.BooleanField(default=True, help_text="When a reviewer decides on my translation.")
+    email_on_waiting_work = models.BooleanField(default=True, help_text="When new work awaits my review.")
+    email_on_mention = models.BooleanField(default=True, help_text="When someone @mentions me in a comment.")
+
+    objects = TrackedManager()
+    history = tracked_history()
+
+    def __str__(self):
+        return f"Notification settings of {self.user}"

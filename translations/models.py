@@ -40,6 +40,10 @@ class Project(models.Model):
     allow_self_approval = models.BooleanField(
         default=False, help_text="Whether reviewers may approve translations they wrote themselves."
     )
+    final_stage_required = models.BooleanField(
+        default=False,
+        help_text="After review, a rendering also needs a final edit by a manager or a designated final editor.",
+    )
     translators_may_create_documents = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -65,6 +69,9 @@ class Membership(models.Model):
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices)
+    is_final_editor = models.BooleanField(
+        default=False, help_text="May pass the final-edit stage (managers always may)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TrackedManager()
@@ -201,6 +208,7 @@ class Segment(models.Model):
 class TranslationState(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted"
+    REVIEWED = "reviewed", "Awaiting final edit"
     APPROVED = "approved", "Approved"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
     REJECTED = "rejected", "Rejected"

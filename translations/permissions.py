@@ -28,11 +28,13 @@ class Action(StrEnum):
     MANAGE_POLICY = "manage_policy"
     DOWNLOAD_ORIGINAL = "download_original"
     VIEW_AUDIT = "view_audit"
+    FINAL_EDIT = "final_edit"  # pass the optional final-edit stage
 
 
 _TRANSLATOR = {Action.VIEW, Action.TRANSCRIBE, Action.TRANSLATE, Action.COMMENT}
 _REVIEWER = _TRANSLATOR | {Action.REVIEW, Action.VERIFY_TRANSCRIPTION}
 _MANAGER = _REVIEWER | {
+    Action.FINAL_EDIT,
     Action.CREATE_DOCUMENT,
     Action.MANAGE_DOCUMENTS,
     Action.MANAGE_MEMBERS,
@@ -54,15 +56,24 @@ def is_site_admin(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and (user.is_superuser or user.is_staff))
 
 
-def roles_of(user) -> dict[int, str]:
-    """{project_id: role} for the user, cached on the user object."""
+def _memberships(user) -> dict[int, tuple[str, bool]]:
     if not (user and user.is_authenticated and user.is_active):
         return {}
     cached = getattr(user, "_interlinear_roles", None)
     if cached is None:
-        cached = dict(Membership.objects.filter(user=user).values_list("project_id", "role"))
+        cached = {
+            project_id: (role, final)
+            for project_id, role, final in Membership.objects.filter(user=user).values_list(
+                "project_id", "role", "is_final_editor"
+            )
+        }
         user._interlinear_roles = cached
     return cached
+
+
+def roles_of(user) -> dict[int, str]:
+    """{project_id: role} for the user, loaded once and cached on the user object."""
+    return {project_id: role for project_id, (role, _) in _memberships(user).items()}
 
 
 def forget_roles(user) -> None:
@@ -72,7 +83,8 @@ def forget_roles(user) -> None:
 
 
 def role_in(user, project) -> str | None:
-    return roles_of(user).get(_project_id(project))
+    membership = _memberships(user).get(_project_id(project))
+    return membership[0] if membership else None
 
 
 def is_member(user, project) -> bool:
@@ -90,6 +102,8 @@ def can(user, action: Action, project) -> bool:
     if action == Action.CREATE_DOCUMENT and role in (Role.TRANSLATOR, Role.REVIEWER):
         project_obj = project if hasattr(project, "translators_may_create_documents") else None
         return bool(project_obj and project_obj.translators_may_create_documents)
+    if action == Action.FINAL_EDIT and role == Role.REVIEWER:
+        return _memberships(user)[_project_id(project)][1]
     return action in ROLE_ACTIONS[role]
 
 

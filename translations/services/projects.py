@@ -57,7 +57,14 @@ def project_create(
 
 @transaction.atomic
 def project_policy_update(
-    *, project: Project, user, required_approvals: int, allow_self_approval: bool, reason: str
+    *,
+    project: Project,
+    user,
+    required_approvals: int,
+    allow_self_approval: bool,
+    final_stage_required: bool | None = None,
+    translators_may_create_documents: bool | None = None,
+    reason: str = "",
 ) -> Project:
     """Change the review policy. States are not recomputed: a policy change never
     silently approves anything; it applies to decisions from now on."""
@@ -65,28 +72,48 @@ def project_policy_update(
     if not 1 <= required_approvals <= 10:
         raise DomainError("Required approvals must be between 1 and 10.")
     project = Project.objects.select_for_update().get(pk=project.pk)
-    if (project.required_approvals, project.allow_self_approval) == (required_approvals, allow_self_approval):
+    wanted = {
+        "required_approvals": required_approvals,
+        "allow_self_approval": allow_self_approval,
+        "final_stage_required": project.final_stage_required if final_stage_required is None else final_stage_required,
+        "translators_may_create_documents": project.translators_may_create_documents
+        if translators_may_create_documents is None
+        else translators_may_create_documents,
+    }
+    changed = [name for name, value in wanted.items() if getattr(project, name) != value]
+    if not changed:
         return project
-    project.required_approvals = required_approvals
-    project.allow_self_approval = allow_self_approval
-    return save_tracked(project, user=user, reason=reason or "Review policy changed")
+    for name in changed:
+        setattr(project, name, wanted[name])
+    summary = ", ".join(f"{name.replace('_', ' ')} → {wanted[name]}" for name in changed)
+    return save_tracked(project, user=user, reason=f"{reason} ({summary})" if reason else f"Policy changed: {summary}")
 
 
 @transaction.atomic
-def membership_set(*, project: Project, user, member, role: str, reason: str = "") -> Membership:
-    """Give `member` a role in the project (adding them if needed)."""
+def membership_set(
+    *, project: Project, user, member, role: str, is_final_editor: bool | None = None, reason: str = ""
+) -> Membership:
+    """Give `member` a role in the project (adding them if needed), and say
+    whether they are a designated final editor."""
     require(user, Action.MANAGE_MEMBERS, project)
     if role not in Role.values:
         raise DomainError(f"Unknown role {role!r}.")
     membership = Membership.objects.select_for_update().filter(project=project, user=member).first()
+    final = bool(is_final_editor) if is_final_editor is not None else (membership.is_final_editor if membership else False)
     if membership is None:
-        membership = Membership(project=project, user=member, role=role)
+        membership = Membership(project=project, user=member, role=role, is_final_editor=final)
         reason = reason or f"Added {member.username} as {role}"
-    elif membership.role == role:
+    elif (membership.role, membership.is_final_editor) == (role, final):
         return membership
     else:
-        reason = reason or f"Changed {member.username} from {membership.role} to {role}"
+        parts = []
+        if membership.role != role:
+            parts.append(f"from {membership.role} to {role}")
+        if membership.is_final_editor != final:
+            parts.append("made a final editor" if final else "no longer a final editor")
+        reason = reason or f"Changed {member.username}: " + ", ".join(parts)
         membership.role = role
+        membership.is_final_editor = final
     save_tracked(membership, user=user, reason=reason)
     forget_roles(member)
     return membership

@@ -46,6 +46,7 @@ def state_for(translation: Translation, *, segment: Segment, project, reviews=No
         writer_ids={translation.author_id, translation.edited_by_id},
         required_approvals=project.required_approvals,
         allow_self_approval=project.allow_self_approval,
+        final_stage_required=project.final_stage_required,
     )
 
 
