@@ -14,4 +14,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("translations.urls")),
+    path("", include("reviews.urls_comments")),
+    path("", include("reviews.urls")),
+    path("", include("reviews.urls_rendering")),
 ]

@@ -81,3 +81,16 @@ def log_in(page, username, password="correct horse battery"):
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/")
+
+
+def wait_until(page, expression, timeout=10.0):
+    """Poll a JS expression from Python: wait_for_function evals in the page,
+    which the strict Content-Security-Policy (rightly) forbids."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if page.evaluate(f"() => Boolean({expression})"):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"timed out waiting for {expression}")

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, wait_until
 from tests.factories import make_project
 from translations.history import save_tracked
 from translations.models import DocumentImage, Role, Segment, Translation
@@ -87,7 +87,7 @@ def test_a_translator_creates_transcribes_and_translates_a_document(new_page, sc
     editor.fill("I have betrayed the love and grace of the Party.")
     editor.press("Control+Enter")
     page.locator(f"#ws-segment-{first.pk}").get_by_text("Submitted for review").wait_for()
-    page.wait_for_function(f"document.activeElement && document.activeElement.id === 'text-{second.pk}'")
+    wait_until(page, f"document.activeElement && document.activeElement.id === 'text-{second.pk}'")
     page.keyboard.type("If I return alive, I will be embraced by the mother party.")
     page.keyboard.press("Control+Enter")
     page.locator(f"#ws-segment-{second.pk}").get_by_text("Submitted for review").wait_for()

@@ -112,6 +112,10 @@ def translation_create(
         submitted_at=timezone.now() if submit else None,
     )
     translation.state = TranslationState.SUBMITTED if submit else TranslationState.DRAFT
+    if submit:
+        from reviews.notifications import notify_waiting_work
+
+        transaction.on_commit(lambda: notify_waiting_work(translation))
     return save_tracked(
         translation, user=user, reason=reason or ("Submitted candidate" if submit else "Saved draft")
     )
@@ -174,6 +178,10 @@ def translation_edit(
         if submitting:
             parts.append("submitted for review")
         reason = "; ".join(parts) or "Edited note"
+    if translation.state == TranslationState.SUBMITTED and (text_changed or submitting):
+        from reviews.notifications import notify_waiting_work
+
+        transaction.on_commit(lambda: notify_waiting_work(translation))
     return save_tracked(translation, user=user, reason=reason)
 
 

@@ -17,6 +17,7 @@ register = template.Library()
 STATE_BADGE_CLASSES = {
     TranslationState.DRAFT: "text-bg-secondary",
     TranslationState.SUBMITTED: "text-bg-info",
+    TranslationState.REVIEWED: "text-bg-primary",
     TranslationState.APPROVED: "text-bg-success",
     TranslationState.CHANGES_REQUESTED: "text-bg-warning",
     TranslationState.REJECTED: "text-bg-danger",
@@ -59,7 +60,7 @@ def state_badge(state):
         state = TranslationState(state)
     except ValueError:
         return format_html('<span class="badge text-bg-light">{}</span>', state)
-    return format_html('<span class="badge {}">{}</span>', STATE_BADGE_CLASSES[state], state.label)
+    return format_html('<span class="badge {}">{}</span>', STATE_BADGE_CLASSES.get(state, "text-bg-light"), state.label)
 
 
 @register.filter

@@ -9,7 +9,10 @@ from ..selectors import projects_for_home
 
 
 def home(request):
-    return render(request, "translations/home.html", {"projects": projects_for_home(request.user)})
+    from reviews.selectors.queue import dashboard_counts
+
+    context = {"projects": projects_for_home(request.user), "counts": dashboard_counts(request.user)}
+    return render(request, "translations/home.html", context)
 
 
 @login_not_required

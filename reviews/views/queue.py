@@ -1,0 +1,118 @@
+"""The review queue, inline decisions, bulk decisions.
+
+Decisions are posted naming the version the reviewer saw; a version that
+moved on is refused and the row shows what changed (invariant 6). Bulk
+decisions apply the same checks per row and report the rows they skipped.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from translations.exceptions import DomainError, StaleVersion
+from translations.models import Translation, TranslationState
+from translations.permissions import is_member
+
+from ..models import Decision
+from ..selectors.queue import AGES, awaiting, facets, queue_page_rows, queue_queryset_for_page
+from ..services import review_record, reviews_record_bulk
+
+FILTERS = ("project", "document", "language", "translator", "state", "age")
+PAGE_SIZE = 25
+
+
+def _filters(data) -> dict:
+    values = {name: (data.get(name) or "").strip()[:100] for name in FILTERS}
+    if values["document"] and not values["document"].isdigit():
+        values["document"] = ""
+    return {name: value for name, value in values.items() if value}
+
+
+def review_queue(request):
+    filters = _filters(request.GET)
+    queryset = awaiting(request.user, filters=filters)
+    page = Paginator(queue_queryset_for_page(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = queue_page_rows(list(page.object_list))
+    context = {
+        "page": page,
+        "rows": rows,
+        "filters": filters,
+        "facets": facets(queryset),
+        "query": urlencode(filters),
+        "ages": list(AGES),
+        "states": [(TranslationState.SUBMITTED, "Awaiting review"), (TranslationState.REVIEWED, "Awaiting final edit")],
+    }
+    return render(request, "reviews/queue.html", context)
+
+
+def _queue_item(request, translation_id) -> Translation:
+    translation = get_object_or_404(
+        Translation.objects.select_related("segment__document__project", "author"), pk=translation_id
+    )
+    if not is_member(request.user, translation.segment.document.project):
+        raise Http404("No such translation.")
+    return translation
+
+
+@require_POST
+def review_decide(request, translation_id):
+    translation = _queue_item(request, translation_id)
+    decision = request.POST.get("decision", "")
+    comment = request.POST.get("comment", "")
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        raise DomainError("The version you reviewed is missing; reload the queue.") from None
+    try:
+        review = review_record(translation=translation, reviewer=request.user, version=version, decision=decision, comment=comment)
+    except StaleVersion as stale:
+        seen = (
+            Translation.history.filter(id=translation.pk, version=version).order_by("-history_id").values_list("text", flat=True).first()
+            or ""
+        )
+        [row] = queue_page_rows([_queue_item(request, translation_id)])
+        context = {"t": row, "stale": stale, "seen_text": seen, "comment": comment}
+        return render(request, "reviews/queue.html#queue-row", context, status=409)
+    if not request.htmx:
+        messages.success(request, f"{Decision(decision).label}: version {version} of “{translation.text[:60]}”.")
+        return redirect(request.POST.get("next") or "review_queue")
+    translation.refresh_from_db()
+    return render(request, "reviews/queue.html#decided-row", {"t": translation, "review": review})
+
+
+@require_POST
+def review_bulk(request):
+    decision = request.POST.get("decision", "")
+    comment = request.POST.get("comment", "")
+    if request.POST.get("scope") == "all":
+        filters = _filters(request.POST)
+        items = list(awaiting(request.user, filters=filters).order_by("updated_at", "id").values_list("id", "version")[:5000])
+    else:
+        items = []
+        for value in request.POST.getlist("item"):
+            translation_id, _, version = value.partition(":")
+            if translation_id.isdigit() and version.isdigit():
+                items.append((int(translation_id), int(version)))
+        filters = _filters(request.POST)
+    if not items:
+        raise DomainError("Select at least one translation (or “all matching the filter”).")
+    outcome = reviews_record_bulk(reviewer=request.user, items=items, decision=decision, comment=comment)
+    label = Decision(decision).label.lower() if decision in Decision.values else decision
+    summary = f"Recorded “{label}” on {outcome.decided_count} translation{'s' if outcome.decided_count != 1 else ''}."
+    if outcome.skipped:
+        reasons = {}
+        for _, reason in outcome.skipped:
+            reasons[reason] = reasons.get(reason, 0) + 1
+        summary += " Skipped " + "; ".join(f"{n} × {reason}" for reason, n in reasons.items())
+        messages.warning(request, summary)
+    else:
+        messages.success(request, summary)
+    target = "review_queue"
+    response = redirect(target)
+    if filters:
+        response["Location"] += "?" + urlencode(filters)
+    return response
