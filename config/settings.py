@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "translations.middleware.DomainErrorMiddleware",
+    "translations.middleware.PrivatePagesMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 

@@ -10,12 +10,16 @@ Each notifier reads its recipients' settings in one query, whatever their
 number. A user without a ``NotificationPreference`` row has the defaults
 (everything on); a user without an e-mail address, or inactive, gets nothing.
 
-Also here: ``notification_preference_set``, the one way those settings change.
+Also here: ``notification_preference_set``, the one way those settings change,
+and ``notifications_suppressed`` for bulk work (demo data, imports) that must
+not mail anyone.
 """
 
+import contextvars
 import functools
 import logging
 from collections import defaultdict
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -30,8 +34,8 @@ from translations.models import Membership, Role, Translation
 from .models import Decision, NotificationPreference, Stage
 
 logger = logging.getLogger(__name__)
+_suppressed = contextvars.ContextVar("interlinear_notifications_suppressed", default=False)
 
-PREFERENCE_FIELDS = ("email_on_decision", "email_on_waiting_work", "email_on_mention")
 SUBJECT_PREFIX = "[Interlinear] "
 DECISION_PAST = {
     Decision.APPROVE: "Approved",
@@ -94,11 +98,25 @@ def _recipients(users, setting: str) -> list:
 # --- sending ----------------------------------------------------------------
 
 
+@contextmanager
+def notifications_suppressed():
+    """Send nothing for changes committed inside this block (seeding, imports).
+
+    Wrap the whole transaction: notifiers run when it commits."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
 def _never_raises(notifier):
     """A notifier runs after commit: whatever goes wrong is logged, never raised."""
 
     @functools.wraps(notifier)
     def wrapper(*args, **kwargs):
+        if _suppressed.get():
+            return 0
         try:
             return notifier(*args, **kwargs)
         except Exception:
@@ -297,22 +315,29 @@ def notify_mentions(comment, users) -> int:
     document = segment.document
     project = document.project
     if translation is not None:
-        subject_of = f"{_name(translation.author)}’s {translation.language.upper()} rendering of segment {segment.position}"
         language = translation.language
     else:
-        subject_of = f"segment {segment.position}"
         language = project.target_languages[0] if len(project.target_languages) == 1 else None
     author = _name(comment.author)
     subject = f"{author} mentioned you on segment {segment.position} of “{document.title}”"
-    lines = [
-        f"{author} mentioned you in a comment on {subject_of} of “{document.title}” in {project.name}:",
-        "",
-        *_quote(comment.body),
-        "",
-        f"Discussion: {_link(reverse('segment_comments', args=[project.slug, segment.pk]))}",
-    ]
+    links = [f"Discussion: {_link(reverse('segment_comments', args=[project.slug, segment.pk]))}"]
     if language:
-        lines.append(f"Workspace: {_link(_workspace_path(segment, language))}")
+        links.append(f"Workspace: {_link(_workspace_path(segment, language))}")
     else:
-        lines.append(f"Source history: {_link(reverse('segment_history', args=[project.slug, segment.pk]))}")
-    return sum(_send(user, subject, lines) for user in recipients)
+        links.append(f"Source history: {_link(reverse('segment_history', args=[project.slug, segment.pk]))}")
+    sent = 0
+    for user in recipients:
+        if translation is None:
+            on = f"segment {segment.position}"
+        else:
+            whose = "your" if translation.author_id == user.pk else f"{_name(translation.author)}’s"
+            on = f"{whose} {translation.language.upper()} rendering of segment {segment.position}"
+        lines = [
+            f"{author} mentioned you in a comment on {on} of “{document.title}” in {project.name}:",
+            "",
+            *_quote(comment.body),
+            "",
+            *links,
+        ]
+        sent += _send(user, subject, lines)
+    return sent

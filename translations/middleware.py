@@ -35,3 +35,17 @@ class DomainErrorMiddleware:
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
             back = "/"
         return HttpResponseRedirect(back, status=303)
+
+
+class PrivatePagesMiddleware:
+    """Pages show sensitive, unpublished material: never let a shared cache or
+    the browser's back-forward cache keep them after logout."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response

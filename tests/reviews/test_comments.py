@@ -107,7 +107,7 @@ def test_a_mention_on_a_translation_links_to_its_workspace(segment, people, proj
     workspace = reverse("workspace", args=[project.slug, segment.document_id, "en"])
     assert f"{workspace}#ws-segment-{segment.pk}" in message.body
     assert project.name in message.body and segment.document.title in message.body
-    assert "EN rendering" in message.body
+    assert "on your EN rendering of segment 1" in message.body
 
 
 def test_an_empty_comment_is_refused(segment, people):

@@ -119,7 +119,7 @@ def test_a_refused_decision_emails_nobody(segment, people, mailoutbox, django_ca
     assert mailoutbox == []
 
 
-def test_notify_decisions_reads_reviewers_it_is_not_given(segment, people, mailoutbox, django_capture_on_commit_callbacks):
+def test_notify_decisions_reads_reviewers_it_is_not_given(segment, people, mailoutbox):
     from reviews.models import Review
 
     translation = submit(segment, people["translator"])
@@ -166,6 +166,15 @@ def test_drafts_and_note_changes_email_nobody_but_submitting_and_new_versions_do
     with django_capture_on_commit_callbacks(execute=True):
         services.translation_edit(translation=draft, user=people["translator"], base_version=1, text="Final.")
     assert len(mailoutbox) == 3 and "version 2" in mailoutbox[0].subject
+
+
+def test_bulk_work_can_suppress_notifications(segment, people, mailoutbox, django_capture_on_commit_callbacks):
+    from reviews.notifications import notifications_suppressed
+
+    with notifications_suppressed(), django_capture_on_commit_callbacks(execute=True):
+        translation = submit(segment, people["translator"])
+        review_record(translation=translation, reviewer=people["reviewer"], version=1, decision="approve")
+    assert mailoutbox == []
 
 
 # --- failures -------------------------------------------------------------------------------

@@ -118,6 +118,17 @@ def test_a_later_unreviewed_draft_never_reaches_the_rendering(client, project, d
     assert "Version three" not in html and "Version two" not in html
 
 
+def test_approving_a_newer_version_shows_it_with_only_its_own_approvers(client, project, document, segment, people):
+    translation = submit(segment, people["translator"], "Version one.")
+    approve(translation, people["reviewer"])
+    edit(translation, people["translator"], "Version two.")
+    approve(translation, people["reviewer2"])
+    row = rows(read(client, people["reviewer"], url(project, document)))[0]
+    assert "Version two." in row and "Version one." not in row
+    assert f"{name(people['reviewer2'])} — approved version 2" in row
+    assert name(people["reviewer"]) not in row, "the approval of version one approved another text"
+
+
 def test_another_candidate_approved_later_replaces_the_shown_text(client, project, document, segment, people):
     approve(submit(segment, people["translator"], "The first rendering."), people["reviewer"])
     approve(submit(segment, people["translator2"], "A better rendering."), people["reviewer"])
@@ -140,10 +151,14 @@ def test_a_source_change_shows_the_warning_and_still_the_last_approved_text(clie
     assert "1 of them approved against an earlier version of the source" in html
     assert "source changed since approval" not in "".join(rows(html)[1:])
 
-    # Re-approval against the new source clears the warning.
+    # Re-approval against the new source clears the warning; the approval of
+    # the old source is no longer listed as approving what is shown.
     approve(segment.translations.get(), people["reviewer2"])
     html = read(client, people["reviewer"], url(project, document))
     assert "source changed since approval" not in html
+    first_row = rows(html)[0]
+    assert f"{name(people['reviewer2'])} — approved version 1" in first_row
+    assert name(people["reviewer"]) not in first_row
 
 
 def test_the_translator_the_writer_of_the_version_and_its_approvers_are_listed(

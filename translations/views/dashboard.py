@@ -37,5 +37,6 @@ def project_dashboard(request, slug):
         "progress_choices": PROGRESS_CHOICES,
         "filtered": bool(search or authenticity or progress),
         "can_create": can(request.user, Action.CREATE_DOCUMENT, project),
+        "can_manage_policy": can(request.user, Action.MANAGE_POLICY, project),
     }
     return render(request, "translations/dashboard.html", context)
