@@ -202,6 +202,8 @@ if _mail_backend.endswith("smtp.EmailBackend"):
     }
 MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _mail_options}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "interlinear@localhost")
+# Absolute links in e-mails (e.g. https://interlinear.example.org); paths only when unset.
+INTERLINEAR_SITE_URL = os.environ.get("INTERLINEAR_SITE_URL", "").rstrip("/")
 
 # --- Security -------------------------------------------------------------
 SECURE_CSP = {

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from translations.admin_base import ReadOnlyTrackedAdmin
 
-from .models import Comment, Review
+from .models import Comment, NotificationPreference, Review
 
 
 @admin.register(Review)
@@ -16,3 +16,8 @@ class ReviewAdmin(ReadOnlyTrackedAdmin):
 class CommentAdmin(ReadOnlyTrackedAdmin):
     list_display = ["author", "project", "created_at"]
     list_select_related = ["author", "project"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ReadOnlyTrackedAdmin):
+    list_display = ["user", "email_on_decision", "email_on_waiting_work", "email_on_mention"]

@@ -65,7 +65,9 @@ class Command(BaseCommand):
         if Project.objects.filter(slug=PROJECT_SLUG).exists():
             self.stdout.write("Demo project already present; left as it is.")
         else:
-            with transaction.atomic():
+            from reviews.notifications import notifications_suppressed
+
+            with notifications_suppressed(), transaction.atomic():
                 self._project(users)
             self.stdout.write(self.style.SUCCESS("Demo project 'Recovered notes' created."))
         self._print_logins()
