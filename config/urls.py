@@ -16,5 +16,7 @@ urlpatterns = [
     path("", include("translations.urls")),
     path("", include("reviews.urls_comments")),
     path("", include("reviews.urls")),
+    path("", include("reviews.urls_audit_export")),
+    path("", include("reviews.urls_audit_detail")),
     path("", include("reviews.urls_rendering")),
 ]

@@ -104,3 +104,82 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return f"Notification settings of {self.user}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise RuntimeError("Audit events cannot be changed.")
+
+    def delete(self):
+        raise RuntimeError("Audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """One line of the audit trail: an index over every history row of every
+    tracked model, written in the same transaction as the history row.
+
+    History stays the record; this table makes the timeline of a project one
+    indexed read (filters by project, document, actor, kind, action, time,
+    and keyset pagination on ``id``). It is append-only and can be rebuilt
+    from history (``manage.py rebuild_audit_index``).
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "+", "created"
+        CHANGED = "~", "changed"
+        DELETED = "-", "deleted"
+
+    history_label = models.CharField(max_length=60, help_text="app_label.model of the tracked model")
+    history_id = models.BigIntegerField()
+    object_id = models.BigIntegerField()
+    kind = models.CharField(max_length=20)
+    action = models.CharField(max_length=1, choices=Action.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    reason = models.TextField(blank=True)
+    project = models.ForeignKey(Project, on_delete=models.DO_NOTHING, null=True, db_constraint=False, related_name="+")
+    document = models.ForeignKey(
+        "translations.Document", on_delete=models.DO_NOTHING, null=True, db_constraint=False, related_name="+"
+    )
+    summary = models.CharField(max_length=200, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["history_label", "history_id"], name="audit_event_one_per_history_row"),
+            models.CheckConstraint(condition=Q(action__in=["+", "~", "-"]), name="audit_event_action_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["project", "-id"], name="audit_project_id"),
+            models.Index(fields=["document", "-id"], name="audit_document_id"),
+            models.Index(fields=["actor", "-id"], name="audit_actor_id"),
+            models.Index(fields=["kind", "-id"], name="audit_kind_id"),
+            models.Index(fields=["at"], name="audit_at"),
+            models.Index(fields=["history_label", "object_id"], name="audit_object"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError("Audit events cannot be changed.")
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("Audit events cannot be deleted.")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} #{self.object_id} {self.get_action_display()}"
+
+
+class IntegrityCheck(models.Model):
+    """The result of a verify_history run started from the audit page or a command."""
+
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    finished_at = models.DateTimeField(auto_now_add=True)
+    rows_checked = models.BigIntegerField()
+    drifted = models.BigIntegerField()
+    seconds = models.FloatField()
+    report = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-finished_at"]

@@ -8,3 +8,10 @@ urlpatterns = [
     path("review/bulk/", queue.review_bulk, name="review_bulk"),
     path("p/<slug:slug>/policy/", policy.project_policy, name="project_policy"),
 ]
+
+from .views import audit  # noqa: E402
+
+urlpatterns += [
+    path("audit/", audit.audit_trail, name="audit_trail"),
+    path("audit/verify/", audit.audit_verify, name="audit_verify"),
+]

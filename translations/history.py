@@ -21,6 +21,9 @@ update or delete them, through the ORM and therefore through the admin.
 import contextvars
 from contextlib import contextmanager
 
+from django.dispatch import Signal
+from django.utils import timezone
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
@@ -33,6 +36,17 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from .exceptions import HistoryIncomplete
 
 _bulk_writer_active = contextvars.ContextVar("interlinear_bulk_writer_active", default=False)
+
+# Sent after a bulk write with the history rows it created (simple-history's
+# bulk helpers send no per-row signal); the audit trail indexes them.
+history_rows_created = Signal()
+
+
+def _announce_bulk(model, objs, date):
+    history = model.history.model
+    pks = [obj.pk for obj in objs]
+    rows = list(history.objects.filter(history_date=date, **{f"{model._meta.pk.attname}__in": pks}))
+    history_rows_created.send(sender=history, rows=rows)
 
 
 class HistoryBypassForbidden(RuntimeError):
@@ -149,10 +163,13 @@ def bulk_create_tracked(objs, *, user, reason: str, batch_size: int = 500):
     if not objs:
         return []
     model = type(objs[0])
+    date = timezone.now()
     with transaction.atomic():
-        return bulk_create_with_history(
-            objs, model, batch_size=batch_size, default_user=user, default_change_reason=reason
+        created = bulk_create_with_history(
+            objs, model, batch_size=batch_size, default_user=user, default_change_reason=reason, default_date=date
         )
+        _announce_bulk(model, created, date)
+        return created
 
 
 def bulk_update_tracked(objs, fields, *, user, reason: str, batch_size: int = 500) -> int:
@@ -162,12 +179,16 @@ def bulk_update_tracked(objs, fields, *, user, reason: str, batch_size: int = 50
     if not objs:
         return 0
     model = type(objs[0])
+    date = timezone.now()
     token = _bulk_writer_active.set(True)
     try:
         with transaction.atomic():
-            return bulk_update_with_history(
-                objs, model, fields, batch_size=batch_size, default_user=user, default_change_reason=reason
+            updated = bulk_update_with_history(
+                objs, model, fields, batch_size=batch_size, default_user=user, default_change_reason=reason,
+                default_date=date,
             )
+            _announce_bulk(model, objs, date)
+            return updated
     finally:
         _bulk_writer_active.reset(token)
 

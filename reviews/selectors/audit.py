@@ -1,0 +1,83 @@
+"""Reads of the audit trail: filtered, newest first, keyset-paginated.
+
+Pages are cut on ``AuditEvent.id`` (events are written in time order), so the
+thousandth page is one indexed range read like the first: no OFFSET.
+"""
+
+from datetime import datetime, time
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from translations.models import Membership, Project, Role
+from translations.permissions import is_site_admin
+
+from ..audit import KIND_LABELS
+from ..models import AuditEvent
+
+ACTIONS = {"created": "+", "changed": "~", "deleted": "-"}
+FILTERS = ("project", "document", "actor", "kind", "action", "since", "until", "q")
+
+
+def auditable_projects(user) -> list[Project] | None:
+    """Projects whose trail the user may read; None means all (site admins)."""
+    if is_site_admin(user):
+        return None
+    ids = Membership.objects.filter(user=user, role__in=[Role.AUDITOR, Role.MANAGER]).values_list("project_id", flat=True)
+    return list(Project.objects.filter(pk__in=ids).order_by("name"))
+
+
+def clean_filters(data) -> dict:
+    filters = {}
+    for name in FILTERS:
+        value = (data.get(name) or "").strip()[:200]
+        if value:
+            filters[name] = value
+    for name in ("document",):
+        if name in filters and not filters[name].isdigit():
+            del filters[name]
+    if filters.get("kind") not in KIND_LABELS:
+        filters.pop("kind", None)
+    if filters.get("action") not in ACTIONS:
+        filters.pop("action", None)
+    for name in ("since", "until"):
+        if name in filters and parse_date(filters[name]) is None:
+            del filters[name]
+    return filters
+
+
+def audit_events(user, filters: dict):
+    """The events the user may see, matching the filters, newest first."""
+    projects = auditable_projects(user)
+    events = AuditEvent.objects.all()
+    if projects is not None:
+        events = events.filter(project__in=[p.pk for p in projects])
+    if filters.get("project"):
+        events = events.filter(project__slug=filters["project"])
+    if filters.get("document"):
+        events = events.filter(document_id=int(filters["document"]))
+    if filters.get("actor"):
+        events = events.filter(actor__username=filters["actor"])
+    if filters.get("kind"):
+        events = events.filter(kind=filters["kind"])
+    if filters.get("action"):
+        events = events.filter(action=ACTIONS[filters["action"]])
+    tz = timezone.get_current_timezone()
+    if filters.get("since"):
+        events = events.filter(at__gte=datetime.combine(parse_date(filters["since"]), time.min, tzinfo=tz))
+    if filters.get("until"):
+        events = events.filter(at__lte=datetime.combine(parse_date(filters["until"]), time.max, tzinfo=tz))
+    if filters.get("q"):
+        events = events.filter(Q(reason__icontains=filters["q"]) | Q(summary__icontains=filters["q"]))
+    return events.order_by("-id")
+
+
+def audit_page(user, filters: dict, *, before: int | None = None, size: int = 50):
+    """One page of events strictly older than event id `before` (keyset)."""
+    events = audit_events(user, filters)
+    if before:
+        events = events.filter(id__lt=before)
+    rows = list(events.select_related("actor", "project")[: size + 1])
+    has_more = len(rows) > size
+    return rows[:size], (rows[size - 1].id if has_more else None)
