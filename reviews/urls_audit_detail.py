@@ -1,14 +1,18 @@
-from django.http import Http404
 from django.urls import path
 
-
-def _pending(request, *args, **kwargs):
-    raise Http404("Not built yet.")
-
+from .views import audit_detail
 
 urlpatterns = [
-    path("audit/e/<int:event_id>/", _pending, name="audit_event"),
-    path("p/<slug:slug>/d/<int:document_id>/as-of/", _pending, name="document_as_of"),
-    path("p/<slug:slug>/s/<int:segment_id>/restore-version/", _pending, name="segment_restore_version"),
-    path("p/<slug:slug>/t/<int:translation_id>/restore-version/", _pending, name="translation_restore_version"),
+    path("audit/e/<int:event_id>/", audit_detail.audit_event, name="audit_event"),
+    path("p/<slug:slug>/d/<int:document_id>/as-of/", audit_detail.document_as_of, name="document_as_of"),
+    path(
+        "p/<slug:slug>/s/<int:segment_id>/restore-version/",
+        audit_detail.segment_restore_version,
+        name="segment_restore_version",
+    ),
+    path(
+        "p/<slug:slug>/t/<int:translation_id>/restore-version/",
+        audit_detail.translation_restore_version,
+        name="translation_restore_version",
+    ),
 ]

@@ -1,11 +1,7 @@
-from django.http import Http404
 from django.urls import path
 
-
-def _pending(request, *args, **kwargs):
-    raise Http404("Not built yet.")
-
+from .views.audit_export import audit_export
 
 urlpatterns = [
-    path("audit/export.<str:fmt>", _pending, name="audit_export"),
+    path("audit/export.<str:fmt>", audit_export, name="audit_export"),
 ]

@@ -7,12 +7,23 @@ re-review. History is shown, never editable, and revert is disabled.
 """
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from .history import delete_tracked, save_tracked
 
 
-class TrackedAdmin(SimpleHistoryAdmin):
+class ReadOnlyHistoryMixin:
+    """The admin's per-version form may be viewed, never posted: with revert
+    disabled, simple-history would still save a posted form (invariant 7)."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied("History is read-only.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class TrackedAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             fields = ", ".join(form.changed_data) or "no fields"
@@ -29,7 +40,7 @@ class TrackedAdmin(SimpleHistoryAdmin):
             delete_tracked(obj, user=request.user, reason="Deleted in admin (bulk action)")
 
 
-class ReadOnlyTrackedAdmin(SimpleHistoryAdmin):
+class ReadOnlyTrackedAdmin(ReadOnlyHistoryMixin, SimpleHistoryAdmin):
     """Viewable with its history; changed only through the application."""
 
     def has_add_permission(self, request, obj=None):

@@ -42,9 +42,17 @@ def clean_filters(data) -> dict:
     if filters.get("action") not in ACTIONS:
         filters.pop("action", None)
     for name in ("since", "until"):
-        if name in filters and parse_date(filters[name]) is None:
+        if name in filters and _date(filters[name]) is None:
             del filters[name]
     return filters
+
+
+def _date(value):
+    """A date from YYYY-MM-DD, or None for anything else (including 2026-02-31)."""
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
 
 
 def audit_events(user, filters: dict):

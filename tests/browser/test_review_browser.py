@@ -24,16 +24,25 @@ RENDERINGS = [
 
 
 def test_a_reviewer_clears_ten_items_by_keyboard(new_page, screenshot, admin_user, people):
+    from reviews.services import review_record
+
     project = make_project(admin_user, slug="recovered-notes", members={
-        people["translator"]: Role.TRANSLATOR, people["reviewer"]: Role.REVIEWER})
+        people["translator"]: Role.TRANSLATOR, people["reviewer"]: Role.REVIEWER, people["reviewer2"]: Role.REVIEWER})
     document = make_document(project, admin_user, title="Soldier's notebook", lines=LINES)
     for segment, text in zip(document.segments.order_by("position"), RENDERINGS):
-        services.translation_create(segment=segment, user=people["translator"], language="en", text=text)
+        t = services.translation_create(segment=segment, user=people["translator"], language="en", text=text)
+        if segment.position == 1:  # approved once, then revised: the queue shows the diff to the published text
+            review_record(translation=t, reviewer=people["reviewer2"], version=1, decision="approve")
+            services.translation_edit(translation=t, user=people["translator"], base_version=1,
+                                      text="I have betrayed the love and grace of the Party and turned my back on "
+                                           "the grace of the Supreme Commander.")
 
     page = new_page(height=1000)
     log_in(page, "reviewer")
     page.goto("/review/")
     page.locator("[data-il-queue-row]").first.wait_for()
+    assert "Against the published text" in page.locator("[data-il-queue-row]").first.inner_text()
+    assert page.locator("[data-il-queue-row] ins").count() >= 1
     screenshot(page, "10-review-queue")
     page.keyboard.press("?")
     page.locator("#il-keys.show").wait_for()
@@ -55,10 +64,11 @@ def test_a_reviewer_clears_ten_items_by_keyboard(new_page, screenshot, admin_use
             decided += 1
             wait_until(page, f"document.querySelectorAll('[data-il-done]').length === {decided}")
     assert decided == 10
-    assert Review.objects.count() == 10
+    assert Review.objects.filter(reviewer=people["reviewer"]).count() == 10
     assert Review.objects.filter(decision="request_changes").count() == 1
     assert Review.objects.filter(decision="reject").count() == 1
     assert document.segments.filter(translations__state=TranslationState.APPROVED).count() == 8
+    assert page.locator("ins").count() == 0  # decided rows collapse
     assert page.js_errors == [], page.js_errors
     screenshot(page, "12-review-queue-cleared")
     page.reload()

@@ -44,12 +44,15 @@ TABLE = {
     "segment_comments": ("GET", Action.VIEW),
     "approved_rendering": ("GET", Action.VIEW),
     "project_policy": ("GET", Action.MANAGE_POLICY),
+    "document_as_of": ("GET", Action.VIEW),
+    "segment_restore_version": ("POST", Action.MANAGE_DOCUMENTS),
+    "translation_restore_version": ("POST", Action.MANAGE_DOCUMENTS),
 }
 # Not scoped to one project in the address: any signed-in user reaches them;
 # what they show or change is limited by the services (tested in tests/reviews).
-UNSCOPED = {"home", "review_queue", "review_bulk", "notification_preferences"}
+UNSCOPED = {"home", "review_queue", "review_bulk", "notification_preferences", "audit_trail", "audit_verify", "audit_export"}
 # Scoped by the object in the address: a non-member gets 404.
-OBJECT_SCOPED = {"review_decide": ("POST", "translation_id")}
+OBJECT_SCOPED = {"review_decide": ("POST", "translation_id"), "audit_event": ("GET", "event_id")}
 PUBLIC = {"healthz", "login", "logout"}
 
 
@@ -64,8 +67,12 @@ def material(project, user):
     segment = document.segments.first()
     translation = services.translation_create(segment=segment, user=user, language="en", text="Text.")
     image = services.document_image_add(document=document, user=user, upload=png(), filename="p.png")
+    from reviews.models import AuditEvent
+
+    event = AuditEvent.objects.filter(project=project).order_by("-id").first()
     return {"slug": project.slug, "document_id": document.pk, "segment_id": segment.pk,
-            "translation_id": translation.pk, "image_id": image.pk, "language": "en"}
+            "translation_id": translation.pk, "image_id": image.pk, "language": "en", "event_id": event.pk,
+            "fmt": "csv"}
 
 
 def app_patterns():

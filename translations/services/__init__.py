@@ -4,6 +4,7 @@ named noun_verb, atomic, naming the acting user and a reason in history."""
 from .documents import document_create, document_update
 from .images import document_image_add
 from .projects import membership_remove, membership_set, project_create, project_policy_update
+from .restore import segment_version_restore, translation_version_restore
 from .segments import (
     segment_create,
     segment_delete,
@@ -31,8 +32,10 @@ __all__ = [
     "segment_move",
     "segment_restore",
     "segment_split",
+    "segment_version_restore",
     "segments_append_from_text",
     "translation_create",
     "translation_edit",
     "translation_submit",
+    "translation_version_restore",
 ]

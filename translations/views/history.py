@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from reviews.models import Decision, Review
 
 from ..models import Authenticity, Document
-from ..permissions import Action
+from ..permissions import Action, can
 from ..services.documents import PROVENANCE_FIELDS
 from .access import document_in, project_for, segment_in, translation_in
 
@@ -120,6 +120,7 @@ def segment_history(request, slug, segment_id):
             "crumb": f"History of segment {segment.position}",
             "entries": segment_entries(_chronological(segment.history)),
             "translations": translations,
+            "can_manage_documents": can(request.user, Action.MANAGE_DOCUMENTS, project),
         },
     )
 
@@ -237,6 +238,7 @@ def translation_history(request, slug, translation_id):
             "document": translation.segment.document,
             "segment": translation.segment,
             "translation": translation,
+            "can_manage_documents": can(request.user, Action.MANAGE_DOCUMENTS, project),
             "crumb": "History of the {} translation by {}".format(
                 translation.language, translation.author.get_full_name() or translation.author.get_username()
             ),
