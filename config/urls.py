@@ -14,9 +14,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("translations.urls")),
+    path("", include("translations.urls_interchange")),
     path("", include("reviews.urls_comments")),
     path("", include("reviews.urls")),
     path("", include("reviews.urls_audit_export")),
     path("", include("reviews.urls_audit_detail")),
     path("", include("reviews.urls_rendering")),
+    path("", include("reviews.urls_packets")),
 ]

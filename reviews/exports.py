@@ -70,6 +70,7 @@ _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 # Characters that str.splitlines() and some readers take for line ends, escaped
 # inside JSON strings so that one event stays one line (the parsed value, and
 # so the hash, is unchanged).
+_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
 _LINE_BREAKS_ESCAPED = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 _CANONICAL_INTEGER = re.compile(r"(?:0|[1-9][0-9]*)\Z")
 
@@ -173,7 +174,8 @@ def _csv_lines(header: ExportHeader, records: Iterable[dict]) -> Iterator[str]:
 
 
 def _json_line(value: dict) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_LINE_BREAKS_ESCAPED) + "\n"
+    line = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return (line.translate(_LINE_BREAKS_ESCAPED) if _LINE_BREAKS.search(line) else line) + "\n"
 
 
 def _jsonl_lines(header: ExportHeader, records: Iterable[dict]) -> Iterator[str]:

@@ -19,8 +19,9 @@ Randomness comes from one ``random.Random(seed)`` consumed in plan order,
 never in an order that depends on database ids: the same seed gives the same
 data (up to ids and timestamps). Work is cut into batches of documents, each
 in its own transaction, so memory stays flat and a crash leaves whole
-batches only. Scale 1 is about 1 000 documents, 50 000 segments, 150 000
-candidates and a million history rows.
+batches only. Scale 1 is about 1 000 documents, 50 000 segments, 145 000
+candidates, 235 000 reviews and 800 000 history rows (each also an audit
+event).
 """
 
 from __future__ import annotations
@@ -61,53 +62,283 @@ DECISION_CHUNK = 2_000  # below reviews_record_bulk's MAX_BULK
 # {n} and {m} are numbers; a rendering keeps them (the numbers check).
 
 PHRASES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
-    ("나는 당의 사랑과 은덕을 배신하였다.", ("I have betrayed the love and grace of the Party.", "I betrayed the Party's love and benevolence.", "I have been a traitor to the Party's love and kindness."), ("Я зрадив любов і ласку партії.",)),
-    ("최고사령관동지의 은혜를 저버렸다.", ("I turned my back on the grace of Comrade Supreme Commander.", "I have spurned the kindness of the Comrade Supreme Commander."), ("Я знехтував милістю товариша Верховного головнокомандувача.",)),
-    ("이번 전투에서 나의 죄를 씻고 싶다.", ("In this battle I want to wash away my sins.", "I want to cleanse my guilt in this fight.", "In this battle I wish to atone for my crimes."), ("У цьому бою я хочу змити свою провину.",)),
-    ("살아서 돌아가면 어머니당의 품에 다시 안기겠다.", ("If I return alive, I will be held again in the embrace of the mother party.", "Should I come back alive, I will return to the bosom of the mother party."), ("Якщо повернуся живим, знову пригорнуся до матері-партії.",)),
-    ("동지들에게 부끄럽지 않은 전사가 되겠다.", ("I will become a soldier my comrades need not be ashamed of.", "I will be a fighter who is not ashamed before his comrades."), ("Я стану бійцем, за якого товаришам не буде соромно.",)),
-    ("오늘도 적의 무인기가 날아왔다.", ("Today again the enemy's drones came.", "The enemy drones flew over again today.", "Enemy drones came again today."), ("Сьогодні знову прилетіли ворожі дрони.", "Ворожі дрони знову прилетіли сьогодні.")),
-    ("어머니, 걱정하지 마십시오.", ("Mother, please do not worry.", "Do not worry, Mother."), ("Мамо, не хвилюйтеся.",)),
-    ("건강한 몸으로 고향에 돌아오라.", ("Come back home safe and sound.", "Return to your home town in good health."), ("Повертайтеся додому здоровими.",)),
-    ("피할 곳이 없다.", ("There is nowhere to hide.", "There is no place to take cover."), ("Сховатися ніде.", "Немає де сховатися.")),
-    ("밤새 포성이 멎지 않았다.", ("The guns did not stop all night.", "The shelling went on through the night."), ("Всю ніч не вщухала канонада.",)),
-    ("우리 분대는 숲속에 참호를 팠다.", ("Our squad dug trenches in the forest.", "My squad dug in among the trees."), ("Наше відділення викопало окопи в лісі.",)),
-    ("동무들이 무사히 돌아오기를 기원한다.", ("I pray that my comrades return safely.", "I wish for the comrades to come back unharmed."), ("Я молюся, щоб товариші повернулися неушкодженими.",)),
-    ("적의 무인기를 보면 움직이지 말고 서 있어야 한다.", ("When you see an enemy drone, you must stand still and not move.", "On sighting an enemy drone, stand still and do not move."), ("Побачивши ворожий дрон, треба стояти нерухомо.",)),
-    ("한 사람이 무인기를 유인하면 다른 사람이 쏜다.", ("One man lures the drone while another shoots it.", "One soldier draws the drone in and the other fires."), ("Один заманює дрон, а інший стріляє.",)),
-    ("배가 고파서 잠을 이룰 수 없었다.", ("I was too hungry to sleep.", "Hunger kept me awake."), ("Я був такий голодний, що не міг заснути.",)),
-    ("고향 하늘이 그립다.", ("I miss the sky over my home town.", "I long for the skies of home."), ("Я сумую за небом рідного краю.",)),
-    ("조선로동당 만세!", ("Long live the Workers' Party of Korea!", "Hurrah for the Workers' Party of Korea!"), ("Хай живе Трудова партія Кореї!",)),
-    ("포로가 되느니 차라리 자폭하겠다.", ("I would rather blow myself up than be taken prisoner.", "Rather than become a prisoner I will detonate myself."), ("Краще підірву себе, ніж потраплю в полон.",)),
-    ("러시아 군인들은 우리를 형제라고 부른다.", ("The Russian soldiers call us brothers.", "The Russians call us their brothers."), ("Російські солдати називають нас братами.",)),
-    ("통역이 없어서 명령을 알아듣기 어렵다.", ("Without an interpreter, orders are hard to understand.", "There is no interpreter, so it is hard to make out the orders."), ("Без перекладача важко зрозуміти накази.",)),
-    ("오늘 전우 한 명을 잃었다.", ("Today I lost a comrade in arms.", "One of my comrades was killed today."), ("Сьогодні я втратив бойового товариша.",)),
-    ("그의 이름을 여기에 적어 둔다.", ("I write his name down here.", "I am recording his name here."), ("Записую тут його ім'я.",)),
-    ("눈이 많이 와서 길을 찾기 힘들다.", ("So much snow has fallen that it is hard to find the way.", "The heavy snow makes it hard to find the road."), ("Випало багато снігу, важко знайти дорогу.",)),
-    ("손가락이 얼어서 글씨를 쓰기 어렵다.", ("My fingers are frozen, so it is hard to write.", "My fingers are numb with cold and writing is difficult."), ("Пальці замерзли, важко писати.",)),
-    ("아버지의 말씀을 잊지 않겠다.", ("I will not forget my father's words.", "I shall remember what father told me."), ("Я не забуду батькових слів.",)),
-    ("우리는 반드시 승리할 것이다.", ("We will surely win.", "Victory will certainly be ours."), ("Ми неодмінно переможемо.",)),
-    ("적은 우리의 위치를 알고 있는 것 같다.", ("The enemy seems to know our position.", "It looks as though the enemy knows where we are."), ("Здається, ворог знає наші позиції.",)),
-    ("이 편지를 받으면 답장을 해 주십시오.", ("When you receive this letter, please write back.", "Please reply when this letter reaches you."), ("Коли отримаєте цього листа, будь ласка, напишіть відповідь.",)),
-    ("누이동생에게 안부를 전해 주십시오.", ("Please give my regards to my little sister.", "Send my love to my younger sister."), ("Передайте вітання моїй молодшій сестрі.",)),
-    ("자기비판서를 다시 써야 한다.", ("I must write my self-criticism again.", "I have to rewrite my self-criticism."), ("Я мушу знову писати самокритику.",)),
-    ("정치지도원이 오늘 밤 총화를 한다고 했다.", ("The political instructor said there will be a review session tonight.", "The political officer announced a criticism session for tonight."), ("Політрук сказав, що сьогодні ввечері буде підбиття підсумків.",)),
-    ("총을 깨끗이 닦아 두었다.", ("I cleaned my rifle thoroughly.", "I have kept my gun clean."), ("Я ретельно почистив гвинтівку.",)),
-    ("비가 와서 참호에 물이 찼다.", ("It rained and the trench filled with water.", "The rain flooded our trench."), ("Пішов дощ, і окоп залило водою.",)),
-    ("부상병들을 후방으로 옮겼다.", ("We moved the wounded to the rear.", "The wounded were carried back behind the lines."), ("Поранених перенесли в тил.",)),
-    ("조국을 위하여 목숨을 바치겠다.", ("I will give my life for the fatherland.", "I shall lay down my life for my country."), ("Я віддам життя за батьківщину.",)),
-    ("적의 선전물을 읽지 말라는 지시가 내려왔다.", ("An order came down not to read enemy leaflets.", "We were ordered not to read the enemy's propaganda."), ("Надійшов наказ не читати ворожих листівок.",)),
-    ("투항하면 생명을 보장한다.", ("If you surrender, your life will be guaranteed.", "Surrender and your life will be spared."), ("Якщо здасишся, тобі гарантують життя.",)),
-    ("이 전쟁은 당신들의 전쟁이 아니다.", ("This war is not your war.", "This is not your war."), ("Ця війна — не ваша війна.",)),
-    ("집에 돌아가고 싶다.", ("I want to go home.", "I wish I could go back home."), ("Я хочу додому.",)),
-    ("어제 밤에 꿈에서 어머니를 보았다.", ("Last night I saw my mother in a dream.", "I dreamed of mother last night."), ("Минулої ночі мені наснилася мама.",)),
-    ("{n}일 동안 제대로 먹지 못했다.", ("For {n} days we have not eaten properly.", "We have gone {n} days without a proper meal."), ("{n} днів ми нормально не їли.",)),
-    ("오늘 무인기 {n}대가 날아왔다.", ("Today {n} drones came over.", "{n} drones flew in today."), ("Сьогодні прилетіло {n} дронів.",)),
-    ("우리 중대에서 {n}명이 다쳤다.", ("{n} men in our company were wounded.", "Our company had {n} wounded."), ("У нашій роті поранено {n} осіб.",)),
-    ("{m}월 {n}일. 맑음.", ("Day {n} of month {m}. Clear.", "Month {m}, day {n}: fair weather."), ("День {n}, місяць {m}. Ясно.",)),
-    ("고지 {n}에서 밤을 보냈다.", ("We spent the night on Hill {n}.", "We passed the night at height {n}."), ("Ми провели ніч на висоті {n}.",)),
-    ("오늘도 적의 무인기가 [세번|네번] 날아왔다.", ("Today again the enemy drones came [three|four] times.", "The enemy drones came over again today, [three|four] times."), ("Сьогодні ворожі дрони знову прилітали [тричі|чотири рази].",)),
-    ("이 쪽지를 [누나|누이]에게 전해 주십시오.", ("Please pass this note to my [elder sister|sister].", "Please give this note to my [older sister|sister]."), ("Передайте цю записку моїй [старшій сестрі|сестрі].",)),
+    (
+        "나는 당의 사랑과 은덕을 배신하였다.",
+        (
+            "I have betrayed the love and grace of the Party.",
+            "I betrayed the Party's love and benevolence.",
+            "I have been a traitor to the Party's love and kindness.",
+        ),
+        ("Я зрадив любов і ласку партії.",),
+    ),
+    (
+        "최고사령관동지의 은혜를 저버렸다.",
+        (
+            "I turned my back on the grace of Comrade Supreme Commander.",
+            "I have spurned the kindness of the Comrade Supreme Commander.",
+        ),
+        ("Я знехтував милістю товариша Верховного головнокомандувача.",),
+    ),
+    (
+        "이번 전투에서 나의 죄를 씻고 싶다.",
+        (
+            "In this battle I want to wash away my sins.",
+            "I want to cleanse my guilt in this fight.",
+            "In this battle I wish to atone for my crimes.",
+        ),
+        ("У цьому бою я хочу змити свою провину.",),
+    ),
+    (
+        "살아서 돌아가면 어머니당의 품에 다시 안기겠다.",
+        (
+            "If I return alive, I will be held again in the embrace of the mother party.",
+            "Should I come back alive, I will return to the bosom of the mother party.",
+        ),
+        ("Якщо повернуся живим, знову пригорнуся до матері-партії.",),
+    ),
+    (
+        "동지들에게 부끄럽지 않은 전사가 되겠다.",
+        (
+            "I will become a soldier my comrades need not be ashamed of.",
+            "I will be a fighter who is not ashamed before his comrades.",
+        ),
+        ("Я стану бійцем, за якого товаришам не буде соромно.",),
+    ),
+    (
+        "오늘도 적의 무인기가 날아왔다.",
+        (
+            "Today again the enemy's drones came.",
+            "The enemy drones flew over again today.",
+            "Enemy drones came again today.",
+        ),
+        ("Сьогодні знову прилетіли ворожі дрони.", "Ворожі дрони знову прилетіли сьогодні."),
+    ),
+    (
+        "어머니, 걱정하지 마십시오.",
+        ("Mother, please do not worry.", "Do not worry, Mother."),
+        ("Мамо, не хвилюйтеся.",),
+    ),
+    (
+        "건강한 몸으로 고향에 돌아오라.",
+        ("Come back home safe and sound.", "Return to your home town in good health."),
+        ("Повертайтеся додому здоровими.",),
+    ),
+    (
+        "피할 곳이 없다.",
+        ("There is nowhere to hide.", "There is no place to take cover."),
+        ("Сховатися ніде.", "Немає де сховатися."),
+    ),
+    (
+        "밤새 포성이 멎지 않았다.",
+        ("The guns did not stop all night.", "The shelling went on through the night."),
+        ("Всю ніч не вщухала канонада.",),
+    ),
+    (
+        "우리 분대는 숲속에 참호를 팠다.",
+        ("Our squad dug trenches in the forest.", "My squad dug in among the trees."),
+        ("Наше відділення викопало окопи в лісі.",),
+    ),
+    (
+        "동무들이 무사히 돌아오기를 기원한다.",
+        ("I pray that my comrades return safely.", "I wish for the comrades to come back unharmed."),
+        ("Я молюся, щоб товариші повернулися неушкодженими.",),
+    ),
+    (
+        "적의 무인기를 보면 움직이지 말고 서 있어야 한다.",
+        (
+            "When you see an enemy drone, you must stand still and not move.",
+            "On sighting an enemy drone, stand still and do not move.",
+        ),
+        ("Побачивши ворожий дрон, треба стояти нерухомо.",),
+    ),
+    (
+        "한 사람이 무인기를 유인하면 다른 사람이 쏜다.",
+        ("One man lures the drone while another shoots it.", "One soldier draws the drone in and the other fires."),
+        ("Один заманює дрон, а інший стріляє.",),
+    ),
+    (
+        "배가 고파서 잠을 이룰 수 없었다.",
+        ("I was too hungry to sleep.", "Hunger kept me awake."),
+        ("Я був такий голодний, що не міг заснути.",),
+    ),
+    (
+        "고향 하늘이 그립다.",
+        ("I miss the sky over my home town.", "I long for the skies of home."),
+        ("Я сумую за небом рідного краю.",),
+    ),
+    (
+        "조선로동당 만세!",
+        ("Long live the Workers' Party of Korea!", "Hurrah for the Workers' Party of Korea!"),
+        ("Хай живе Трудова партія Кореї!",),
+    ),
+    (
+        "포로가 되느니 차라리 자폭하겠다.",
+        (
+            "I would rather blow myself up than be taken prisoner.",
+            "Rather than become a prisoner I will detonate myself.",
+        ),
+        ("Краще підірву себе, ніж потраплю в полон.",),
+    ),
+    (
+        "러시아 군인들은 우리를 형제라고 부른다.",
+        ("The Russian soldiers call us brothers.", "The Russians call us their brothers."),
+        ("Російські солдати називають нас братами.",),
+    ),
+    (
+        "통역이 없어서 명령을 알아듣기 어렵다.",
+        (
+            "Without an interpreter, orders are hard to understand.",
+            "There is no interpreter, so it is hard to make out the orders.",
+        ),
+        ("Без перекладача важко зрозуміти накази.",),
+    ),
+    (
+        "오늘 전우 한 명을 잃었다.",
+        ("Today I lost a comrade in arms.", "One of my comrades was killed today."),
+        ("Сьогодні я втратив бойового товариша.",),
+    ),
+    (
+        "그의 이름을 여기에 적어 둔다.",
+        ("I write his name down here.", "I am recording his name here."),
+        ("Записую тут його ім'я.",),
+    ),
+    (
+        "눈이 많이 와서 길을 찾기 힘들다.",
+        (
+            "So much snow has fallen that it is hard to find the way.",
+            "The heavy snow makes it hard to find the road.",
+        ),
+        ("Випало багато снігу, важко знайти дорогу.",),
+    ),
+    (
+        "손가락이 얼어서 글씨를 쓰기 어렵다.",
+        (
+            "My fingers are frozen, so it is hard to write.",
+            "My fingers are numb with cold and writing is difficult.",
+        ),
+        ("Пальці замерзли, важко писати.",),
+    ),
+    (
+        "아버지의 말씀을 잊지 않겠다.",
+        ("I will not forget my father's words.", "I shall remember what father told me."),
+        ("Я не забуду батькових слів.",),
+    ),
+    (
+        "우리는 반드시 승리할 것이다.",
+        ("We will surely win.", "Victory will certainly be ours."),
+        ("Ми неодмінно переможемо.",),
+    ),
+    (
+        "적은 우리의 위치를 알고 있는 것 같다.",
+        ("The enemy seems to know our position.", "It looks as though the enemy knows where we are."),
+        ("Здається, ворог знає наші позиції.",),
+    ),
+    (
+        "이 편지를 받으면 답장을 해 주십시오.",
+        ("When you receive this letter, please write back.", "Please reply when this letter reaches you."),
+        ("Коли отримаєте цього листа, будь ласка, напишіть відповідь.",),
+    ),
+    (
+        "누이동생에게 안부를 전해 주십시오.",
+        ("Please give my regards to my little sister.", "Send my love to my younger sister."),
+        ("Передайте вітання моїй молодшій сестрі.",),
+    ),
+    (
+        "자기비판서를 다시 써야 한다.",
+        ("I must write my self-criticism again.", "I have to rewrite my self-criticism."),
+        ("Я мушу знову писати самокритику.",),
+    ),
+    (
+        "정치지도원이 오늘 밤 총화를 한다고 했다.",
+        (
+            "The political instructor said there will be a review session tonight.",
+            "The political officer announced a criticism session for tonight.",
+        ),
+        ("Політрук сказав, що сьогодні ввечері буде підбиття підсумків.",),
+    ),
+    (
+        "총을 깨끗이 닦아 두었다.",
+        ("I cleaned my rifle thoroughly.", "I have kept my gun clean."),
+        ("Я ретельно почистив гвинтівку.",),
+    ),
+    (
+        "비가 와서 참호에 물이 찼다.",
+        ("It rained and the trench filled with water.", "The rain flooded our trench."),
+        ("Пішов дощ, і окоп залило водою.",),
+    ),
+    (
+        "부상병들을 후방으로 옮겼다.",
+        ("We moved the wounded to the rear.", "The wounded were carried back behind the lines."),
+        ("Поранених перенесли в тил.",),
+    ),
+    (
+        "조국을 위하여 목숨을 바치겠다.",
+        ("I will give my life for the fatherland.", "I shall lay down my life for my country."),
+        ("Я віддам життя за батьківщину.",),
+    ),
+    (
+        "적의 선전물을 읽지 말라는 지시가 내려왔다.",
+        ("An order came down not to read enemy leaflets.", "We were ordered not to read the enemy's propaganda."),
+        ("Надійшов наказ не читати ворожих листівок.",),
+    ),
+    (
+        "투항하면 생명을 보장한다.",
+        ("If you surrender, your life will be guaranteed.", "Surrender and your life will be spared."),
+        ("Якщо здасишся, тобі гарантують життя.",),
+    ),
+    (
+        "이 전쟁은 당신들의 전쟁이 아니다.",
+        ("This war is not your war.", "This is not your war."),
+        ("Ця війна — не ваша війна.",),
+    ),
+    (
+        "집에 돌아가고 싶다.",
+        ("I want to go home.", "I wish I could go back home."),
+        ("Я хочу додому.",),
+    ),
+    (
+        "어제 밤에 꿈에서 어머니를 보았다.",
+        ("Last night I saw my mother in a dream.", "I dreamed of mother last night."),
+        ("Минулої ночі мені наснилася мама.",),
+    ),
+    (
+        "{n}일 동안 제대로 먹지 못했다.",
+        ("For {n} days we have not eaten properly.", "We have gone {n} days without a proper meal."),
+        ("{n} днів ми нормально не їли.",),
+    ),
+    (
+        "오늘 무인기 {n}대가 날아왔다.",
+        ("Today {n} drones came over.", "{n} drones flew in today."),
+        ("Сьогодні прилетіло {n} дронів.",),
+    ),
+    (
+        "우리 중대에서 {n}명이 다쳤다.",
+        ("{n} men in our company were wounded.", "Our company had {n} wounded."),
+        ("У нашій роті поранено {n} осіб.",),
+    ),
+    (
+        "{m}월 {n}일. 맑음.",
+        ("Day {n} of month {m}. Clear.", "Month {m}, day {n}: fair weather."),
+        ("День {n}, місяць {m}. Ясно.",),
+    ),
+    (
+        "고지 {n}에서 밤을 보냈다.",
+        ("We spent the night on Hill {n}.", "We passed the night at height {n}."),
+        ("Ми провели ніч на висоті {n}.",),
+    ),
+    (
+        "오늘도 적의 무인기가 [세번|네번] 날아왔다.",
+        (
+            "Today again the enemy drones came [three|four] times.",
+            "The enemy drones came over again today, [three|four] times.",
+        ),
+        ("Сьогодні ворожі дрони знову прилітали [тричі|чотири рази].",),
+    ),
+    (
+        "이 쪽지를 [누나|누이]에게 전해 주십시오.",
+        ("Please pass this note to my [elder sister|sister].", "Please give this note to my [older sister|sister]."),
+        ("Передайте цю записку моїй [старшій сестрі|сестрі].",),
+    ),
 ]
 LANGUAGE_COLUMN = {"en": 1, "uk": 2}
 SECOND_LANGUAGE = "uk"
@@ -188,6 +419,11 @@ LAST_NAMES = ["Seo", "Park", "Kang", "Grant", "Adler", "Ibarra", "Kovalenko", "S
 CAST = {Role.TRANSLATOR: (60, 8), Role.REVIEWER: (16, 4), Role.MANAGER: (8, 2), Role.AUDITOR: (4, 1)}
 LEAD_REVIEWER = "load-reviewer-1"  # reviews in every load project: the long queue
 
+# What happens to a candidate that is not its segment's approved rendering.
+NON_WINNER_STORIES = (
+    "pending", "reject", "changes", "revised", "revised-rejected", "rejected-revised", "revised-twice",
+)
+NON_WINNER_WEIGHTS = (12, 22, 12, 16, 12, 10, 16)
 # Phases of a batch after the candidates exist, in order. A candidate's plan
 # names its action in each phase it takes part in.
 PHASES = [f"{kind}{round_}" for round_ in (1, 2, 3, 4) for kind in ("decide", "second", "final", "edit")]
@@ -244,8 +480,8 @@ def compose_passage(rng) -> Passage:
 def correct_passage(rng, passage: Passage) -> tuple[Passage, str]:
     """A transcriber's correction before translation starts, with its reason."""
     if passage.illegible_at is not None:
-        return Passage(passage.sentences, passage.illegible_at, True, passage.uncertain_at), (
-            "Illegible word read from a sharper photograph")
+        resolved = Passage(passage.sentences, passage.illegible_at, True, passage.uncertain_at)
+        return resolved, "Illegible word read from a sharper photograph"
     if passage.uncertain_at is not None:
         return Passage(passage.sentences, passage.illegible_at, False, None), "Uncertain reading confirmed"
     extended = Passage(passage.sentences + [(rng.randrange(len(PHRASES)), _numbers(rng))])
@@ -253,6 +489,8 @@ def correct_passage(rng, passage: Passage) -> tuple[Passage, str]:
 
 
 _WORD = re.compile(r"^[^\W\d_]+$")
+GLOSSES = ("literally", "as written", "sic")
+_GLOSS = re.compile(r" \((?:literally|as written|sic)\)$")
 
 
 def render(rng, passage: Passage, language: str, choices: list[int] | None = None) -> tuple[str, list[int]]:
@@ -286,17 +524,21 @@ def revise(rng, passage: Passage, language: str, text: str, choices: list[int], 
             changed[pick] = (changed[pick] + 1 + rng.randrange(max(1, options - 1))) % options
             candidate, _ = render(rng, passage, language, changed)
         else:
-            found = [(old, new) for old, new in REVISIONS[language] if old in text]
+            found = [
+                (old, new) for old, new in REVISIONS[language] if re.search(rf"\b{old}\b", text) and new not in text
+            ]
             if not found:
                 continue
             old, new = rng.choice(found)
-            candidate = text.replace(old, new, 1)
+            candidate = re.sub(rf"\b{old}\b", new, text, count=1)
         if candidate not in seen:
             return candidate
-    suffix = 1
-    while f"{text} (lit. {suffix})" in seen:
-        suffix += 1
-    return f"{text} (lit. {suffix})"
+    # Nothing left to reword: the translator adds a gloss instead.
+    base = _GLOSS.sub("", text)
+    for gloss in GLOSSES:
+        if f"{base} ({gloss})" not in seen:
+            return f"{base} ({gloss})"
+    return f"{base} (revision {len(seen) + 1})"
 
 
 # --- The plan ----------------------------------------------------------------
@@ -394,6 +636,7 @@ class LoadGenerator:
         self.documents_total = max(1, round(DOCUMENTS_PER_SCALE * scale))
         self.projects_total = max(min(3, self.documents_total), round(self.documents_total / DOCUMENTS_PER_PROJECT))
         self.tally = Counter()
+        self.palette: dict[str, list[str]] = {}  # the refusal comments of the current batch
 
     # -- entry point --
 
@@ -425,16 +668,18 @@ class LoadGenerator:
 
     def _run_label(self) -> str:
         prefix = f"load-{self.seed}-"
-        runs = [int(m.group(1)) for slug in Project.objects.filter(slug__startswith=prefix).values_list("slug", flat=True)
-                if (m := re.match(rf"^{re.escape(prefix)}(\d+)-", slug))]
+        slugs = Project.objects.filter(slug__startswith=prefix).values_list("slug", flat=True)
+        runs = [int(m.group(1)) for slug in slugs if (m := re.match(rf"^{re.escape(prefix)}(\d+)-", slug))]
         return f"{self.seed}-{max(runs, default=0) + 1}"
 
     # -- people and projects --
 
     def _cast(self) -> dict[str, list]:
         User = get_user_model()
-        wanted = {role: [f"load-{role.value}-{n}" for n in range(1, max(minimum, math.ceil(per_scale * self.scale)) + 1)]
-                  for role, (per_scale, minimum) in CAST.items()}
+        wanted = {
+            role: [f"load-{role.value}-{n}" for n in range(1, max(minimum, math.ceil(per_scale * self.scale)) + 1)]
+            for role, (per_scale, minimum) in CAST.items()
+        }
         names = [name for usernames in wanted.values() for name in usernames]
         existing = {u.username: u for u in User.objects.filter(username__in=names)}
         missing = []
@@ -496,7 +741,7 @@ class LoadGenerator:
 
     def _plan_document(self, project: ProjectPlan, index: int, run_label: str) -> DocumentPlan:
         rng = self.rng
-        kind, title, (low, high), description, _ = rng.choices(DOCUMENT_KINDS, weights=[k[4] for k in DOCUMENT_KINDS])[0]
+        _, title, (low, high), description, _ = rng.choices(DOCUMENT_KINDS, weights=[k[4] for k in DOCUMENT_KINDS])[0]
         year = rng.choice((2024, 2025))
         reference = f"LD-{run_label}-{index + 1:05d}"
         roll = rng.random()
@@ -593,10 +838,7 @@ class LoadGenerator:
                     if rng.random() < 0.7:
                         self._approve(candidate, 4, project)
             else:
-                story = rng.choices(
-                    ("pending", "reject", "changes", "revised", "revised-rejected", "rejected-revised", "revised-twice"),
-                    weights=(12, 22, 12, 16, 12, 10, 16),
-                )[0]
+                story = rng.choices(NON_WINNER_STORIES, weights=NON_WINNER_WEIGHTS)[0]
                 if story == "pending":
                     continue
                 first = Decision.REJECT if story in ("reject", "rejected-revised") else Decision.REQUEST_CHANGES
@@ -711,7 +953,8 @@ class LoadGenerator:
                 text=text, text_hash=text_fingerprint(text), note=plan.note, version=1,
                 submitted_at=now if plan.submitted else None,
             )
-            obj.state = state_for(obj, segment=plan.segment.obj, project=plan.segment.document.project.project, reviews=[])
+            project = plan.segment.document.project.project
+            obj.state = state_for(obj, segment=plan.segment.obj, project=project, reviews=[])
             obj._history_user = plan.author
             obj._change_reason = "Submitted candidate" if plan.submitted else "Saved draft"
             objs.append(obj)
@@ -733,7 +976,9 @@ class LoadGenerator:
                 )
                 if outcome.skipped:
                     translation, message = outcome.skipped[0]
-                    raise LoadError(f"{reviewer.username} could not {decision} translation #{translation.pk}: {message}")
+                    raise LoadError(
+                        f"{reviewer.username} could not {decision} translation #{translation.pk}: {message}"
+                    )
                 self.tally["reviews"] += outcome.decided_count
 
     def _write_edits(self, acting):
@@ -746,7 +991,9 @@ class LoadGenerator:
         for plan, (action,) in acting:
             obj = current[plan.translation_id]
             if obj.version != plan.version or obj.edited_by_id != plan.author.pk:
-                raise LoadError(f"Translation #{obj.pk} moved on (version {obj.version}); the plan expected {plan.version}.")
+                raise LoadError(
+                    f"Translation #{obj.pk} moved on (version {obj.version}); the plan expected {plan.version}."
+                )
             if action == "submit":
                 obj.submitted_at = now
                 obj._change_reason = "Submitted for review"
@@ -810,6 +1057,8 @@ def _forget_attribution(objs):
                 delattr(obj, attribute)
 
 
-def generate_load(*, scale: float, seed: int, actor, batch_documents: int = 20, progress: Callable | None = None) -> LoadResult:
+def generate_load(
+    *, scale: float, seed: int, actor, batch_documents: int = 20, progress: Callable | None = None
+) -> LoadResult:
     """Create synthetic load at `scale` (1 ≈ 1 000 documents), deterministic for `seed`."""
     return LoadGenerator(scale=scale, seed=seed, actor=actor, batch_documents=batch_documents, progress=progress).run()

@@ -255,7 +255,8 @@ class Translation(models.Model):
         ordering = ["segment_id", "language", "id"]
         indexes = [
             models.Index(fields=["segment", "language"], name="translation_segment_language"),
-            models.Index(fields=["state", "submitted_at"], name="translation_state_submitted"),
+            # The review queue: awaiting states, oldest first, keyset on id.
+            models.Index(fields=["state", "updated_at", "id"], name="translation_state_waiting"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -180,13 +180,12 @@ def _apply(reviews, existing, locked, *, reviewer, decision, label, reason):
 
     if winners:
         # Others currently published for the same segment and language step down (one query).
-        from django.db.models import Q
-
-        pairs = Q()
-        for segment_id, language in winners:
-            pairs |= Q(segment_id=segment_id, language=language)
-        for other in Translation.objects.select_for_update().filter(pairs, is_published=True):
-            if winners.get((other.segment_id, other.language), None) is not None and winners[(other.segment_id, other.language)].pk != other.pk:
+        # One IN list, languages matched here: an OR of thousands of pairs
+        # exceeds SQLite's expression depth.
+        segment_ids = {segment_id for segment_id, _ in winners}
+        for other in Translation.objects.select_for_update().filter(segment_id__in=segment_ids, is_published=True):
+            winner = winners.get((other.segment_id, other.language))
+            if winner is not None and winner.pk != other.pk:
                 instance = locked.get(other.pk, other)
                 instance.is_published = False
                 changed[instance.pk] = instance

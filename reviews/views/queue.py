@@ -5,6 +5,7 @@ moved on is refused and the row shows what changed (invariant 6). Bulk
 decisions apply the same checks per row and report the rows they skipped.
 """
 
+import re
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -27,7 +28,7 @@ PAGE_SIZE = 25
 
 def _filters(data) -> dict:
     values = {name: (data.get(name) or "").strip()[:100] for name in FILTERS}
-    if values["document"] and not values["document"].isdigit():
+    if values["document"] and not re.fullmatch(r"[0-9]{1,18}", values["document"]):
         values["document"] = ""
     return {name: value for name, value in values.items() if value}
 

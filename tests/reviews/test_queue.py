@@ -244,3 +244,10 @@ def test_home_shows_my_counts(client, project, document, people):
     assert counts["changes_requested"] == 1 and counts["awaiting_me"] == 0
     client.force_login(people["reviewer2"])
     assert client.get(reverse("home")).context["counts"]["awaiting_me"] == 1
+
+
+def test_a_bulk_approval_publishing_1200_segments_at_once_works_on_every_database(project, document, people):
+    translations = many(document, people["translator"], 1200, people)
+    outcome = reviews_record_bulk(reviewer=people["reviewer"], items=[(t.pk, 1) for t in translations], decision="approve")
+    assert outcome.decided_count == 1200
+    assert Translation.objects.filter(is_published=True).count() == 1200

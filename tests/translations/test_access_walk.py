@@ -45,6 +45,12 @@ TABLE = {
     "approved_rendering": ("GET", Action.VIEW),
     "project_policy": ("GET", Action.MANAGE_POLICY),
     "document_as_of": ("GET", Action.VIEW),
+    "document_exports": ("GET", Action.VIEW),
+    "document_export": ("GET", Action.VIEW),
+    "project_export": ("GET", Action.VIEW),
+    "document_import": ("GET", Action.TRANSCRIBE),
+    "document_packet_docx": ("GET", Action.VIEW),
+    "document_packet_html": ("GET", Action.VIEW),
     "segment_restore_version": ("POST", Action.MANAGE_DOCUMENTS),
     "translation_restore_version": ("POST", Action.MANAGE_DOCUMENTS),
 }
@@ -72,7 +78,7 @@ def material(project, user):
     event = AuditEvent.objects.filter(project=project).order_by("-id").first()
     return {"slug": project.slug, "document_id": document.pk, "segment_id": segment.pk,
             "translation_id": translation.pk, "image_id": image.pk, "language": "en", "event_id": event.pk,
-            "fmt": "csv"}
+            "fmt": "csv", "format": "csv"}
 
 
 def app_patterns():
@@ -146,7 +152,7 @@ def test_non_members_get_404(client, two_projects, people, name):
     assert request(client, name, theirs).status_code == 404
 
 
-@pytest.mark.parametrize("name", [n for n in TABLE if n not in ("project_dashboard", "document_create", "project_policy")])
+@pytest.mark.parametrize("name", [n for n in TABLE if n not in ("project_dashboard", "document_create", "project_policy", "project_export")])
 def test_another_projects_objects_through_ones_own_address_are_404(client, two_projects, people, name):
     mine, theirs = two_projects
     client.force_login(people["manager"])

@@ -92,7 +92,8 @@ def test_at_most_one_published_rendering_per_segment_and_language_and_it_is_the_
 
 def test_nobody_reviews_their_own_translation(load):
     assert Review.objects.exists()
-    assert not Review.objects.filter(Q(reviewer=F("translation__author")) | Q(reviewer=F("translation__edited_by"))).exists()
+    own = Q(reviewer=F("translation__author")) | Q(reviewer=F("translation__edited_by"))
+    assert not Review.objects.filter(own).exists()
     approvals = Review.objects.filter(decision=Decision.APPROVE)
     assert approvals.values("translation", "version").annotate(n=Count("reviewer", distinct=True)).filter(n=2).exists()
 
