@@ -110,6 +110,19 @@ def notifications_suppressed():
         _suppressed.reset(token)
 
 
+def notify_after_commit(notifier, *args) -> None:
+    """Run a notifier once the surrounding transaction commits.
+
+    Suppression is decided here, when the change is made, as well as when
+    the notifier runs: a suppressed block nested inside a larger transaction
+    (a test, an import inside an outer atomic block) still sends nothing."""
+    if _suppressed.get():
+        return
+    from django.db import transaction
+
+    transaction.on_commit(lambda: notifier(*args))
+
+
 def _never_raises(notifier):
     """A notifier runs after commit: whatever goes wrong is logged, never raised."""
 

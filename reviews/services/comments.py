@@ -19,7 +19,7 @@ from translations.models import Segment, Translation
 from translations.permissions import Action, require
 
 from ..models import Comment
-from ..notifications import notify_mentions
+from ..notifications import notify_after_commit, notify_mentions
 from .decisions import _clean_comment
 
 # Word characters, dots and hyphens, after the start of the text or whitespace
@@ -110,5 +110,5 @@ def comment_create(*, user, body: str, segment: Segment | None = None, translati
     comment.mentions = mentions_resolve(body, project)
     recipients = [member for member in comment.mentions.members if member.pk != user.pk]
     if recipients:
-        transaction.on_commit(lambda: notify_mentions(comment, recipients))
+        notify_after_commit(notify_mentions, comment, recipients)
     return comment

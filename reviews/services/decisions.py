@@ -22,7 +22,7 @@ from translations.services.translations import state_for
 from translations.texts import normalise
 
 from ..models import Decision, Review, Stage
-from ..notifications import notify_decisions
+from ..notifications import notify_after_commit, notify_decisions
 
 MAX_COMMENT_LENGTH = 10_000
 MAX_BULK = 5_000
@@ -150,7 +150,7 @@ def reviews_record_bulk(
         if len(new_reviews) == 1 else reason or f"Bulk {label.lower()}: {len(new_reviews)} translations",
     )
     _apply(outcome.reviews, existing, locked, reviewer=reviewer, decision=decision, label=label, reason=reason)
-    transaction.on_commit(lambda: notify_decisions(outcome.reviews))
+    notify_after_commit(notify_decisions, outcome.reviews)
     return outcome
 
 

@@ -249,3 +249,17 @@ def test_the_settings_page_shows_and_saves_ones_own_settings(client, people):
 def test_the_settings_page_needs_a_login(client):
     response = client.get(reverse("notification_preferences"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_suppression_inside_an_outer_transaction_still_sends_nothing(project, segment, people, mailoutbox,
+                                                                       django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from reviews.notifications import notifications_suppressed
+    from translations import services as material
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            with notifications_suppressed():
+                material.translation_create(segment=segment, user=people["translator"], language="en", text="Quiet.")
+    assert callbacks == [] and mailoutbox == []

@@ -113,9 +113,9 @@ def translation_create(
     )
     translation.state = TranslationState.SUBMITTED if submit else TranslationState.DRAFT
     if submit:
-        from reviews.notifications import notify_waiting_work
+        from reviews.notifications import notify_after_commit, notify_waiting_work
 
-        transaction.on_commit(lambda: notify_waiting_work(translation))
+        notify_after_commit(notify_waiting_work, translation)
     return save_tracked(
         translation, user=user, reason=reason or ("Submitted candidate" if submit else "Saved draft")
     )
@@ -179,9 +179,9 @@ def translation_edit(
             parts.append("submitted for review")
         reason = "; ".join(parts) or "Edited note"
     if translation.state == TranslationState.SUBMITTED and (text_changed or submitting):
-        from reviews.notifications import notify_waiting_work
+        from reviews.notifications import notify_after_commit, notify_waiting_work
 
-        transaction.on_commit(lambda: notify_waiting_work(translation))
+        notify_after_commit(notify_waiting_work, translation)
     return save_tracked(translation, user=user, reason=reason)
 
 
