@@ -6,7 +6,6 @@ import factory
 from django.contrib.auth import get_user_model
 
 from translations import services
-from translations.models import Role
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -46,5 +45,3 @@ def make_document(project, user, *, title="Notebook", lines=("첫째 줄이다."
     services.segments_append_from_text(document=document, user=user, text="\n".join(lines))
     return document
 
-
-ROLES = Role

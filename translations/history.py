@@ -19,7 +19,6 @@ update or delete them, through the ORM and therefore through the admin.
 """
 
 import contextvars
-from contextlib import contextmanager
 
 from django.dispatch import Signal
 from django.utils import timezone
@@ -189,16 +188,6 @@ def bulk_update_tracked(objs, fields, *, user, reason: str, batch_size: int = 50
             )
             _announce_bulk(model, objs, date)
             return updated
-    finally:
-        _bulk_writer_active.reset(token)
-
-
-@contextmanager
-def bulk_writer():
-    """Allow QuerySet.update inside simple-history's own bulk helpers only."""
-    token = _bulk_writer_active.set(True)
-    try:
-        yield
     finally:
         _bulk_writer_active.reset(token)
 

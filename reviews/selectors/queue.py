@@ -126,7 +126,6 @@ def queue_page_rows(translations: list[Translation]) -> list[Translation]:
         else:
             t.compare_label, t.compare_text = None, None
         t.checks = run_checks(segment.source_text, t.text, target_language=t.language)
-        t.waiting_since = t.updated_at
     return translations
 
 
