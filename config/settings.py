@@ -7,6 +7,7 @@ every `check --deploy` hardening is on unless explicitly relaxed.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "bootstrap",
+    "axes",
     "translations",
     "reviews",
 ]
@@ -75,9 +77,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "translations.middleware.DatabaseUnavailableMiddleware",
     "translations.middleware.DomainErrorMiddleware",
     "translations.middleware.PrivatePagesMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "translations.middleware.SecurityRefusalLogMiddleware",
+    # Last, as django-axes asks: turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -119,15 +125,21 @@ elif _database["ENGINE"] == "django.db.backends.postgresql":
     if env_bool("DATABASE_POOL", True):
         # Django's psycopg 3 pool; persistent connections must stay off with it.
         _database["CONN_MAX_AGE"] = 0
+        # Keep the URL's own options (?sslmode=require, ...) next to the pool's.
         _database["OPTIONS"] = {
+            **_database.get("OPTIONS", {}),
             "pool": {
                 "min_size": int(os.environ.get("DATABASE_POOL_MIN", "1")),
                 "max_size": int(os.environ.get("DATABASE_POOL_MAX", "10")),
-                "timeout": 10,
-            }
+                # How long a request waits for a connection before answering 503.
+                "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+            },
         }
     else:
         _database["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
+    # Check a kept connection before using it (with the pool: on every checkout), so
+    # that after a database restart the first request gets a fresh one, not a 503.
+    _database["CONN_HEALTH_CHECKS"] = True
 _database["ATOMIC_REQUESTS"] = False
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -147,6 +159,29 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out login is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- Login throttling (django-axes) ---------------------------------------
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+# Lock the username *from that address*, never the username alone: otherwise anyone
+# who knows a colleague's login name could lock them out from everywhere by typing
+# wrong passwords. Nor the address alone: a whole office behind one NAT would share
+# one lock. The price: a guesser with many addresses gets the limit once per address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind a reverse proxy REMOTE_ADDR is the proxy's address: every client would share
+# it and the username+address lock would become a username lock. The client's address
+# is then the one the (trusted) proxy appended to X-Forwarded-For.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1" if env_bool("BEHIND_TLS_PROXY", False) else "0"))
+AXES_CLIENT_IP_CALLABLE = "translations.security_log.client_ip"
+AXES_USERNAME_CALLABLE = "translations.security_log.axes_username"
 
 # --- I18N -----------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -159,7 +194,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Writes each file whole or not at all: a full disk leaves no truncated image.
+    "default": {"BACKEND": "translations.storage.WholeFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -243,5 +279,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Logins, lockouts, password changes, refused access: INFO whatever LOG_LEVEL
+        # says (propagates to the root's console handler, which has no level of its own).
+        "interlinear.security": {"level": "INFO"},
+    },
 }

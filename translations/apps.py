@@ -7,3 +7,4 @@ class TranslationsConfig(AppConfig):
 
     def ready(self):
         from . import history  # noqa: F401  (connects the history guard)
+        from . import security_log  # noqa: F401  (connects the security event receivers)

@@ -68,6 +68,19 @@ class ImageRejected(DomainError):
     pass
 
 
+class StorageFull(DomainError):
+    """The disk (or quota) that holds uploaded files is full. Whatever was
+    written of the refused change has been removed; nothing was stored."""
+
+    status_code = 507  # Insufficient Storage
+
+    def __init__(self, message: str = (
+        "The server's disk is full, so nothing was stored. Please tell your administrator, "
+        "and try again once space has been freed."
+    )):
+        super().__init__(message)
+
+
 class DuplicateImage(ImageRejected):
     pass
 

@@ -4,8 +4,20 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 
+from .exceptions import InvalidText
 from .models import Authenticity, Document
 from .services.documents import PROVENANCE_FIELDS
+from .texts import normalise
+
+
+def normalised_text(value: str, *, field: str) -> str:
+    """A form field's text as the services store text (NFC, no control characters), or a
+    ValidationError saying which character is refused. For text that no service
+    normalises itself, such as the reason recorded in history."""
+    try:
+        return normalise(value, field=field)
+    except InvalidText as error:
+        raise forms.ValidationError(error.message) from None
 
 
 class DocumentForm(forms.ModelForm):
@@ -27,6 +39,9 @@ class DocumentForm(forms.ModelForm):
             "obtained_by": "By whom",
             "authenticity": "Authenticity status",
         }
+
+    def clean_reason(self):
+        return normalised_text(self.cleaned_data["reason"], field="reason")
 
     def __init__(self, *args, creating: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

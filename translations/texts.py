@@ -17,6 +17,7 @@ _WHITESPACE = re.compile(r"\s+")
 # C0/C1 control characters other than tab and newline, plus the Unicode
 # "noncharacters" that no transcription should contain.
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 UNCERTAIN_MARK = re.compile(r"\[(?:illegible|\?[^\[\]]+|[^\[\]|]+\|[^\[\]]+)\]")
 
@@ -26,6 +27,13 @@ def normalise(text: str, *, field: str = "text") -> str:
     if not isinstance(text, str):
         raise InvalidText(f"The {field} must be text.")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    surrogate = _SURROGATE.search(text)
+    if surrogate:
+        # Only escapes (JSON "\ud800") make these: no encoding can store them.
+        raise InvalidText(
+            f"The {field} contains an unpaired surrogate (U+{ord(surrogate.group()):04X}) at position "
+            f"{surrogate.start() + 1}, which is not a character."
+        )
     match = _FORBIDDEN.search(text)
     if match:
         code = ord(match.group())

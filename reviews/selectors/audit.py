@@ -33,7 +33,7 @@ def clean_filters(data) -> dict:
     filters = {}
     for name in FILTERS:
         value = (data.get(name) or "").strip()[:200]
-        if value:
+        if value and "\x00" not in value:  # no row holds a NUL, and PostgreSQL refuses one in a query
             filters[name] = value
     if "document" in filters and not re.fullmatch(r"[0-9]{1,18}", filters["document"]):
         del filters["document"]  # an id the database can hold, ASCII digits only

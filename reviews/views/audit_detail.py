@@ -34,7 +34,7 @@ from django.utils.text import capfirst
 from django.views.decorators.http import require_POST, require_safe
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
-from translations import services
+from translations import security_log, services
 from translations.exceptions import DomainError, NotAllowed
 from translations.models import Document, Project, Segment, Translation
 from translations.permissions import Action, can, is_member, is_site_admin
@@ -52,11 +52,14 @@ AS_OF_KINDS = {"document", "segment", "translation"}
 # --- one event -------------------------------------------------------------
 
 
-def _event_for(user, event_id: int) -> AuditEvent:
+def _event_for(request, event_id: int) -> AuditEvent:
+    user = request.user
     event = get_object_or_404(AuditEvent.objects.select_related("actor", "project", "document"), pk=event_id)
     if is_site_admin(user):
         return event
     if event.project_id is None or not is_member(user, event.project_id):
+        if event.project_id is not None:
+            security_log.access_refused(request, status=404, reason="not a member", project_slug=event.project.slug)
         raise Http404("No such event.")
     if not can(user, Action.VIEW_AUDIT, event.project_id):
         raise NotAllowed("Recorded events are for auditors, managers and site administrators.")
@@ -242,7 +245,7 @@ def _tracked_model(label: str):
 
 @require_safe
 def audit_event(request, event_id):
-    event = _event_for(request.user, event_id)
+    event = _event_for(request, event_id)
     row = previous = None
     values = []
     model = _tracked_model(event.history_label)

@@ -3,11 +3,15 @@
 Every change is recorded in the project's or membership's history; a policy
 change never re-derives states, so it cannot silently approve anything."""
 
+import re
+
 from django import forms
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from translations import services
+from translations.forms import normalised_text
 from translations.models import Membership, Role
 from translations.permissions import Action
 from translations.views.access import project_for
@@ -22,13 +26,19 @@ class PolicyForm(forms.Form):
     translators_may_create_documents = forms.BooleanField(required=False, label="Translators may create documents")
     reason = forms.CharField(max_length=300, label="Why the change", help_text="Recorded in the project's history.")
 
+    def clean_reason(self):
+        return normalised_text(self.cleaned_data["reason"], field="reason")
+
 
 def project_policy(request, slug):
     project = project_for(request, slug, Action.MANAGE_POLICY)
     initial = {name: getattr(project, name) for name in PolicyForm.base_fields if name != "reason"}
     form = PolicyForm(request.POST if request.POST.get("form") == "policy" else None, initial=initial)
     if request.method == "POST" and request.POST.get("form") == "final_editor":
-        membership = get_object_or_404(Membership.objects.select_related("user"), project=project, pk=request.POST.get("membership"))
+        membership_id = request.POST.get("membership", "")
+        if not re.fullmatch(r"[0-9]{1,18}", membership_id):
+            raise Http404("No such member of this project.")
+        membership = get_object_or_404(Membership.objects.select_related("user"), project=project, pk=membership_id)
         services.membership_set(
             project=project, user=request.user, member=membership.user, role=membership.role,
             is_final_editor=request.POST.get("is_final_editor") == "on",

@@ -12,8 +12,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from translations import security_log
 from translations.exceptions import DomainError, StaleVersion
 from translations.models import Translation, TranslationState
 from translations.permissions import is_member
@@ -26,8 +28,24 @@ FILTERS = ("project", "document", "language", "translator", "state", "age")
 PAGE_SIZE = 25
 
 
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def _local_next(request) -> str:
+    """The page to go back to, if it is one of ours; anything else (another site, a
+    view name, a header-splitting string) is ignored."""
+    target = request.POST.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
 def _filters(data) -> dict:
     values = {name: (data.get(name) or "").strip()[:100] for name in FILTERS}
+    # A NUL can be in no row (PostgreSQL refuses it in a query): such a value is ignored, like a malformed id.
+    values = {name: "" if "\x00" in value else value for name, value in values.items()}
     if values["document"] and not re.fullmatch(r"[0-9]{1,18}", values["document"]):
         values["document"] = ""
     return {name: value for name, value in values.items() if value}
@@ -54,7 +72,9 @@ def _queue_item(request, translation_id) -> Translation:
     translation = get_object_or_404(
         Translation.objects.select_related("segment__document__project", "author"), pk=translation_id
     )
-    if not is_member(request.user, translation.segment.document.project):
+    project = translation.segment.document.project
+    if not is_member(request.user, project):
+        security_log.access_refused(request, status=404, reason="not a member", project_slug=project.slug)
         raise Http404("No such translation.")
     return translation
 
@@ -80,7 +100,7 @@ def review_decide(request, translation_id):
         return render(request, "reviews/queue.html#queue-row", context, status=409)
     if not request.htmx:
         messages.success(request, f"{Decision(decision).label}: version {version} of “{translation.text[:60]}”.")
-        return redirect(request.POST.get("next") or "review_queue")
+        return redirect(_local_next(request) or "review_queue")
     translation.refresh_from_db()
     return render(request, "reviews/queue.html#decided-row", {"t": translation, "review": review})
 
@@ -96,7 +116,8 @@ def review_bulk(request):
         items = []
         for value in request.POST.getlist("item"):
             translation_id, _, version = value.partition(":")
-            if translation_id.isdigit() and version.isdigit():
+            # ASCII digits only, and ids a database can hold ("²".isdigit() is true; int("²") fails).
+            if _ID.fullmatch(translation_id) and _ID.fullmatch(version):
                 items.append((int(translation_id), int(version)))
         filters = _filters(request.POST)
     if not items:

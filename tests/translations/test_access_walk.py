@@ -69,7 +69,8 @@ RIGHTS = {
 }
 # Not scoped to one project in the address: any signed-in user reaches them;
 # what they show or change is limited by the services (tested in tests/reviews).
-UNSCOPED = {"home", "review_queue", "review_bulk", "notification_preferences", "audit_trail", "audit_verify", "audit_export"}
+UNSCOPED = {"home", "review_queue", "review_bulk", "notification_preferences", "audit_trail", "audit_verify", "audit_export",
+            "password_change", "password_change_done"}
 # Scoped by the object in the address: a non-member gets 404.
 OBJECT_SCOPED = {"review_decide": ("POST", "translation_id"), "audit_event": ("GET", "event_id")}
 PUBLIC = {"healthz", "login", "logout"}

@@ -8,7 +8,8 @@ from the same user for the same document with a token that exists, is well
 formed and is younger than ``IMPORT_STAGING_MAX_AGE`` seconds; anything else
 reads as "expired" and no path ever comes from the request except the token,
 which is checked against a strict pattern first. Stale uploads are swept
-whenever a new one is staged. The app servers must share MEDIA_ROOT, as
+whenever a new one is staged; a full disk refuses the upload (StorageFull)
+and leaves nothing staged. The app servers must share MEDIA_ROOT, as
 they already do for page images.
 """
 
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from ..storage import refuse_if_disk_full
 from .errors import ImportRejected
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -91,10 +93,16 @@ def stage(
         staged_at=time.time(),
     )
     upload, record = _paths(token)
-    for path, content in ((upload, data), (record, json.dumps(asdict(staged)).encode())):
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(content)
+    try:
+        for path, content in ((upload, data), (record, json.dumps(asdict(staged)).encode())):
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(content)
+    except OSError as error:
+        # Half a staged file would only be swept a day later: remove it now.
+        discard(token)
+        refuse_if_disk_full(error)
+        raise
     return staged
 
 

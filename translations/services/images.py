@@ -14,6 +14,7 @@ from ..exceptions import DuplicateImage, ImageRejected
 from ..history import save_tracked
 from ..models import Document, DocumentImage
 from ..permissions import Action, require
+from ..storage import refuse_if_disk_full
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF")
 
@@ -71,7 +72,8 @@ def _display_copy(data: bytes) -> tuple[bytes, str]:
 
 def document_image_add(*, document: Document, user, upload, filename: str, reason: str = "") -> DocumentImage:
     """Store a page photograph. The SHA-256 is of the exact bytes received;
-    the same bytes uploaded twice to one document are refused."""
+    the same bytes uploaded twice to one document are refused. A full disk
+    refuses the upload with StorageFull, leaving no row and no file."""
     require(user, Action.TRANSCRIBE, document.project)
     data = _read_limited(upload, settings.IMAGE_UPLOAD_MAX_BYTES)
     digest = hashlib.sha256(data).hexdigest()
@@ -104,8 +106,9 @@ def document_image_add(*, document: Document, user, upload, filename: str, reaso
     except IntegrityError:
         _remove(stored)
         raise DuplicateImage("This exact file is already attached to this document.") from None
-    except BaseException:
+    except BaseException as error:
         _remove(stored)
+        refuse_if_disk_full(error)
         raise
     return image
 

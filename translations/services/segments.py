@@ -8,6 +8,8 @@ Deleting only flags a segment, so its translations and reviews stay on
 record and it can be restored.
 """
 
+import unicodedata
+
 from django.db import transaction
 from django.db.models import Max
 
@@ -173,8 +175,10 @@ def segment_merge(*, segment: Segment, user, base_version: int, next_base_versio
     separator = "" if segment.document.project.source_language in ("zh", "ja") else " "
     following.is_deleted = True
     save_tracked(following, user=user, reason=reason or f"Merged into segment {index + 1}")
-    _set_source(segment, f"{segment.source_text}{separator}{following.source_text}", user=user,
-                reason=reason or f"Merged with segment {index + 2}")
+    # Joined without a space, a segment's end and the next one's start can compose
+    # (か + ゙ is が): the joined text is normalised again, as every stored source is.
+    merged = unicodedata.normalize("NFC", f"{segment.source_text}{separator}{following.source_text}")
+    _set_source(segment, merged, user=user, reason=reason or f"Merged with segment {index + 2}")
     _renumber([s for s in live if s.pk != following.pk], user=user, reason="Renumbered after a merge")
     return segment
 

@@ -10,6 +10,7 @@ alone.
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from .. import security_log
 from ..exceptions import NotAllowed
 from ..models import Document, DocumentImage, Project, Segment, Translation
 from ..permissions import Action, can, is_member
@@ -17,7 +18,11 @@ from ..permissions import Action, can, is_member
 
 def project_for(request, slug: str, action: Action = Action.VIEW) -> Project:
     project = Project.objects.filter(slug=slug).first()
-    if project is None or not is_member(request.user, project):
+    if project is None:
+        raise Http404("No such project.")
+    if not is_member(request.user, project):
+        # The user gets the same 404 as above; only the log tells the two apart.
+        security_log.access_refused(request, status=404, reason="not a member", project_slug=slug)
         raise Http404("No such project.")
     if not can(request.user, action, project):
         raise NotAllowed(f"Your role in {project.name} does not allow this.")

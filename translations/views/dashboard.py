@@ -17,6 +17,8 @@ PROGRESS_CHOICES = [
 def project_dashboard(request, slug):
     project = project_for(request, slug)
     search = request.GET.get("q", "").strip()[:200]
+    if "\x00" in search:
+        search = ""  # no document holds a NUL, and PostgreSQL refuses one in a query
     authenticity = request.GET.get("authenticity", "")
     if authenticity not in Authenticity.values:
         authenticity = ""

@@ -23,7 +23,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
-from ..exceptions import ImageRejected
+from ..exceptions import ImageRejected, StorageFull
 from ..permissions import Action, can
 from ..services import document_image_add
 from .access import document_in, image_in, project_for
@@ -58,6 +58,7 @@ def image_upload(request, slug, document_id):
 @csrf_protect
 def _store_uploads(request, *, project, document, uploads):
     results = []
+    disk_full = None
     if not uploads:
         results.append({"ok": False, "message": "Choose at least one image file to upload."})
     for upload in uploads:
@@ -65,13 +66,22 @@ def _store_uploads(request, *, project, document, uploads):
             image = document_image_add(document=document, user=request.user, upload=upload, filename=upload.name)
         except ImageRejected as error:
             results.append({"ok": False, "message": f"{upload.name}: {error.message}"})
+        except StorageFull as error:
+            # The next files would meet the same full disk: stop here.
+            logger.error("Disk full storing a page image for document %s: %s", document.pk, error.__cause__)
+            disk_full = error
+            results.append({"ok": False, "message": f"{upload.name}: {error.message}"})
+            break
         else:
             results.append({"ok": True, "message": f"{upload.name}: added as page {image.position}."})
 
+    stored_any = any(result["ok"] for result in results)
     if request.htmx:
-        stored_any = any(result["ok"] for result in results)
-        return _render_panel(request, project=project, document=document, results=results,
-                             status=200 if stored_any else 400)
+        status = disk_full.status_code if disk_full else 200 if stored_any else 400
+        return _render_panel(request, project=project, document=document, results=results, status=status)
+    if disk_full and not stored_any:
+        context = {"project": project, "document": document, "crumb": "Upload refused", "message": disk_full.message}
+        return render(request, "translations/images/upload_refused.html", context, status=disk_full.status_code)
     for result in results:
         (messages.success if result["ok"] else messages.error)(request, result["message"])
     return HttpResponseRedirect(reverse("document_detail", args=[project.slug, document.pk]), status=303)

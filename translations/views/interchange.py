@@ -9,6 +9,8 @@ database; the confirmation imports the kept file, whole or not at all
 message naming the line, unit or byte offset at fault — never a 500.
 """
 
+import logging
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,9 +30,12 @@ from ..interchange import (
 )
 from ..interchange.importing import display_filename
 from ..interchange.forms import ImportUploadForm
+from ..exceptions import StorageFull
 from ..interchange.readers import check_size, max_bytes
 from ..permissions import Action
 from .access import document_in, language_in, project_for
+
+logger = logging.getLogger(__name__)
 
 TEMPLATE = "translations/interchange/import.html"
 PREVIEW_TEMPLATE = "translations/interchange/preview.html"
@@ -103,9 +108,13 @@ def document_import(request, slug, document_id):
                            filename=filename)
     except ImportRejected as error:
         return _page(request, project, document, form, error=error.message, status=400)
-    staged = staging.stage(data, user=request.user, document=document, filename=filename,
-                           format=parsed.format, split=options["split"], language=options["language"],
-                           fingerprint=plan.fingerprint)
+    try:
+        staged = staging.stage(data, user=request.user, document=document, filename=filename,
+                               format=parsed.format, split=options["split"], language=options["language"],
+                               fingerprint=plan.fingerprint)
+    except StorageFull as error:
+        logger.error("Disk full staging an import for document %s: %s", document.pk, error.__cause__)
+        return _page(request, project, document, form, error=error.message, status=error.status_code)
     return _preview(request, project, document, plan, staged)
 
 
