@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from translations.exceptions import DomainError, InvalidText, NotAllowed, SelfReviewForbidden, StaleVersion
 from translations.history import bulk_create_tracked, bulk_update_tracked
-from translations.models import Translation, TranslationState
+from translations.models import Segment, Translation, TranslationState
 from translations.permissions import Action, can
 from translations.services.translations import state_for
 from translations.texts import normalise
@@ -95,6 +95,11 @@ def reviews_record_bulk(
     if len(items) > MAX_BULK:
         raise DomainError(f"At most {MAX_BULK} translations can be decided at once.")
     versions = dict(items)
+    # Segments first, in id order: the lock order of every service (segment, then
+    # translation). Locking both in one statement took the translation first and
+    # deadlocked against a concurrent save of the same translation.
+    segment_ids = Translation.objects.filter(pk__in=versions).values("segment_id")
+    list(Segment.objects.select_for_update().filter(pk__in=segment_ids).order_by("pk").values_list("pk", flat=True))
     locked = {
         t.pk: t
         for t in Translation.objects.select_for_update(of=("self", "segment"))

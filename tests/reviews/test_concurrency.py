@@ -65,3 +65,21 @@ def test_concurrent_approvals_of_rival_candidates_publish_exactly_one(segment, p
     )
     assert [kind for kind, _ in outcomes] == ["ok", "ok"]
     assert Translation.objects.filter(segment=segment, language="en", is_published=True).count() == 1
+
+
+def test_a_save_and_a_decision_on_the_same_translation_never_deadlock(segment, people):
+    """Both take the segment's lock before the translation's: a decision that took the
+    translation first deadlocked against a save holding the segment (a 503 for one of them)."""
+    t = services.translation_create(segment=segment, user=people["translator"], language="en", text="Base.")
+    for round_ in range(12):
+        t.refresh_from_db()
+        version = t.version
+        outcomes = run_together(
+            lambda: services.translation_edit(
+                translation=t, user=people["translator"], base_version=version, text=f"Round {round_}."
+            ),
+            lambda: review_record(translation=t, reviewer=people["reviewer"], version=version, decision="approve"),
+        )
+        assert all(outcome is not None for outcome in outcomes), f"round {round_}: a call failed outside the domain"
+        t.refresh_from_db()
+        assert t.version == version + 1
