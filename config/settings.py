@@ -90,7 +90,8 @@ if not DEBUG:
     # gunicorn serves the collected static files itself; runserver does in DEBUG.
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
-ROOT_URLCONF = "config.urls"
+# Benchmarks serve config.urls_floor (the app plus a trivial view to compare against).
+ROOT_URLCONF = os.environ.get("ROOT_URLCONF", "config.urls")
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
