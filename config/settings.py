@@ -285,5 +285,7 @@ LOGGING = {
         # Logins, lockouts, password changes, refused access: INFO whatever LOG_LEVEL
         # says (propagates to the root's console handler, which has no level of its own).
         "interlinear.security": {"level": "INFO"},
+        # axes narrates every login at INFO; interlinear.security already records what matters.
+        "axes": {"level": "WARNING"},
     },
 }

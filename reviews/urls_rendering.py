@@ -4,7 +4,7 @@ from .views import rendering
 
 urlpatterns = [
     path(
-        "p/<slug:slug>/d/<int:document_id>/rendering/<str:language>/",
+        "p/<slug:slug>/d/<id:document_id>/rendering/<str:language>/",
         rendering.document_rendering,
         name="approved_rendering",
     ),

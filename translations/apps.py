@@ -8,3 +8,6 @@ class TranslationsConfig(AppConfig):
     def ready(self):
         from . import history  # noqa: F401  (connects the history guard)
         from . import security_log  # noqa: F401  (connects the security event receivers)
+        from .converters import register
+
+        register()  # <id:...> in every URL conf

@@ -28,6 +28,46 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_request_at_a_time_on_sqlite(django_db_setup):
+    """With in-memory SQLite the live server's threads all share the test's one
+    connection, and a page that loads several htmx fragments at once used it from
+    several threads together ("bad parameter or other API misuse"). There the app is
+    run under a lock (connections still accepted in parallel: Chromium preconnects
+    idle sockets, which would stall a one-connection server). PostgreSQL gives each
+    thread its own connection and needs none of this."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    import threading
+
+    from django.test.testcases import LiveServerThread
+
+    threaded = LiveServerThread.server_class
+    lock = threading.Lock()
+
+    class OneAppCallAtATime(threaded):
+        def get_app(self):
+            app = super().get_app()
+
+            def locked(environ, start_response):
+                with lock:
+                    result = app(environ, start_response)
+                    try:
+                        return list(result)  # streamed bodies read the database too
+                    finally:
+                        if hasattr(result, "close"):
+                            result.close()
+
+            return locked
+
+    LiveServerThread.server_class = OneAppCallAtATime
+    yield
+    LiveServerThread.server_class = threaded
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

@@ -90,16 +90,16 @@ def png_bytes(shade=0):
     return out.getvalue()
 
 
-@pytest.fixture(params=["on", "off"], ids=["csp-on", "csp-off"])
+@pytest.fixture
 def csp(request, settings):
     if request.param == "off":
         settings.SECURE_CSP = {}  # read per response by the middleware, in the live server thread too
     return request.param
 
 
-@pytest.fixture(params=list(PAYLOADS), ids=list(PAYLOADS))
-def payload_name(request):
-    return request.param
+# Escaping is proven with the CSP off, for every payload; with it on, the markup
+# payload shows the policy holds as a second wall (each run walks ~49 pages).
+RUNS = [("markup", "on"), *((name, "off") for name in PAYLOADS)]
 
 
 class Watched:
@@ -252,6 +252,7 @@ def build(p, admin, people):
             "t4": t4, "hostile": hostile}
 
 
+@pytest.mark.parametrize(("payload_name", "csp"), RUNS, ids=[f"{n}-csp-{c}" for n, c in RUNS], indirect=["csp"])
 def test_hostile_text_is_escaped_on_every_page(new_page, screenshot, admin_user, people, payload_name, csp):
     x = XssCheck(payload_name, csp, screenshot)
     p = x.payload

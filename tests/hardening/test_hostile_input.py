@@ -1378,3 +1378,10 @@ def test_filters_holding_a_nul_are_ignored_rather_than_sent_to_the_database(worl
 def test_a_login_with_an_overlong_username_is_refused_not_a_server_error(world):
     response = world.client("anonymous").post(reverse("login"), {"username": "u" * 300, "password": "x"})
     assert response.status_code == 200 and getattr(response, "exc_info", None) is None
+
+
+@pytest.mark.parametrize("digits", ["1" + "0" * 18, "9" * 30, "18446744073709551616"])
+def test_an_id_too_long_for_any_row_is_not_found_without_reaching_the_database(world, digits):
+    url = f"/p/{world.project.slug}/s/{digits}/comments/"
+    response = world.client("admin").get(url)
+    assert response.status_code == 404
