@@ -98,14 +98,20 @@ def script(name, *args, env) -> subprocess.CompletedProcess:
 
 
 def copy_test_database_to(name):
-    """A scratch database holding what the test made: the test database as a template."""
+    """A scratch database holding what the test made, copied with pg_dump: a
+    template copy would need every other session off the test database, and the
+    browser tests' live server (session-scoped) keeps one open."""
     test_database = connection.settings_dict["NAME"]
-    for alias in connections:
-        connections[alias].close()
-        if hasattr(connections[alias], "close_pool"):
-            connections[alias].close_pool()
     with pg_admin("postgres") as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{test_database}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    dump = subprocess.run(
+        ["pg_dump", "--no-owner", "-h", "127.0.0.1", "-U", "postgres", test_database],
+        capture_output=True, check=True, timeout=120,
+    )
+    subprocess.run(
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres", "-d", name],
+        input=dump.stdout, capture_output=True, check=True, timeout=120,
+    )
 
 
 def test_a_backup_restores_into_an_empty_database_whole_and_a_tampered_one_is_refused(
