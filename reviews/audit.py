@@ -10,7 +10,7 @@ batch, not per row).
 from django.dispatch import receiver
 from simple_history.signals import post_create_historical_record
 
-from translations.history import history_rows_created
+from translations.history import history_rows_created, instance_from_values
 
 KINDS = {
     "translations.project": "project",
@@ -40,19 +40,22 @@ def tracked_label(history_model) -> str:
     return history_model.instance_type._meta.label_lower
 
 
+_SUMMARIES = {
+    "project": lambda row: row.name,
+    "membership": lambda row: f"user #{row.user_id} as {row.role}",
+    "document": lambda row: row.title,
+    "image": lambda row: f"page {row.position}: {row.original_filename}",
+    "segment": lambda row: f"§{row.position} v{row.version}: {row.source_text}",
+    "translation": lambda row: f"{row.language} v{row.version} [{row.state}]: {row.text}",
+    "review": lambda row: f"{row.decision} v{row.version}: {row.text}",
+    "comment": lambda row: row.body,
+    "preference": lambda row: "notification settings",
+}
+
+
 def _summary(kind, row) -> str:
-    text = {
-        "project": lambda: row.name,
-        "membership": lambda: f"user #{row.user_id} as {row.role}",
-        "document": lambda: row.title,
-        "image": lambda: f"page {row.position}: {row.original_filename}",
-        "segment": lambda: f"§{row.position} v{row.version}: {row.source_text}",
-        "translation": lambda: f"{row.language} v{row.version} [{row.state}]: {row.text}",
-        "review": lambda: f"{row.decision} v{row.version}: {row.text}",
-        "comment": lambda: row.body,
-        "preference": lambda: "notification settings",
-    }.get(kind, lambda: "")()
-    text = " ".join(str(text).split())
+    summarise = _SUMMARIES.get(kind)
+    text = " ".join(str(summarise(row) if summarise else "").split())
     return text[:197] + "…" if len(text) > 198 else text
 
 
@@ -109,20 +112,22 @@ def events_for(history_model, rows):
     label = tracked_label(history_model)
     kind = KINDS.get(label, label.split(".")[-1])
     scopes = _scopes(kind, rows)
+    # Built positionally: a bulk write indexes one event per history row.
     return [
-        AuditEvent(
-            history_label=label,
-            history_id=row.history_id,
-            object_id=row.id,
-            kind=kind,
-            action=row.history_type,
-            at=row.history_date,
-            actor_id=row.history_user_id,
-            reason=row.history_change_reason or "",
-            project_id=project_id,
-            document_id=document_id,
-            summary=_summary(kind, row),
-        )
+        instance_from_values(AuditEvent, {
+            "id": None,
+            "history_label": label,
+            "history_id": row.history_id,
+            "object_id": row.id,
+            "kind": kind,
+            "action": row.history_type,
+            "at": row.history_date,
+            "actor_id": row.history_user_id,
+            "reason": row.history_change_reason or "",
+            "project_id": project_id,
+            "document_id": document_id,
+            "summary": _summary(kind, row),
+        })
         for row, (project_id, document_id) in zip(rows, scopes)
     ]
 
