@@ -1,5 +1,5 @@
 """Synthetic but realistic load: projects, people, documents, transcriptions,
-candidates, versions, reviews and comments at a chosen scale.
+candidates, versions, reviews and discussions at a chosen scale.
 
 Everything is written the way the application writes it, so the load keeps
 every invariant and can be checked like real data:
@@ -15,30 +15,34 @@ every invariant and can be checked like real data:
 * an edit makes a new version whose text differs from every earlier one of
   that candidate, so no old approval silently counts again.
 
-Randomness comes from one ``random.Random(seed)`` consumed in plan order,
-never in an order that depends on database ids: the same seed gives the same
-data (up to ids and timestamps). Work is cut into batches of documents, each
-in its own transaction, so memory stays flat and a crash leaves whole
-batches only. Scale 1 is about 1 000 documents, 50 000 segments, 145 000
-candidates, 235 000 reviews and 800 000 history rows (each also an audit
-event).
+Work is cut into batches of documents. Each batch is planned from its own
+random stream (seeded by the seed and the batch number; ``BatchPlanner``) and
+written in its own transaction (``BatchWriter``), so memory stays flat, a
+crash leaves whole batches only, and the same seed gives the same data (up to
+ids and timestamps) whether the batches are written here or by worker
+processes (``--jobs``, PostgreSQL), in whatever order. Scale 1 is about
+1 000 documents, 50 000 segments, 150 000 candidates, 250 000 reviews and
+1 000 000 history rows (each also an audit event).
 """
 
 from __future__ import annotations
 
 import math
+import multiprocessing
+import queue
 import random
 import re
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import reset_queries, transaction
+from django.db import connection, connections, reset_queries, transaction
 from django.utils import timezone
 
-from reviews.models import AuditEvent, Comment, Decision
+from reviews.models import AuditEvent, Comment, Decision, Review
 from reviews.services import reviews_record_bulk
 
 from .history import bulk_create_tracked, bulk_update_tracked
@@ -52,8 +56,16 @@ from .texts import source_fingerprint, text_fingerprint
 
 DOCUMENTS_PER_SCALE = 1_000
 DOCUMENTS_PER_PROJECT = 25
-WRITE_BATCH = 1_000  # rows per INSERT / UPDATE statement inside the bulk helpers
-DECISION_CHUNK = 2_000  # below reviews_record_bulk's MAX_BULK
+BATCH_DOCUMENTS = 50
+# People per scale unit, with the minimum any scale needs (four candidates per
+# segment, two approvals by people other than the author, final editors).
+CAST = {Role.TRANSLATOR: (60, 8), Role.REVIEWER: (16, 4), Role.MANAGER: (8, 2), Role.AUDITOR: (4, 1)}
+LEAD_REVIEWER = "load-reviewer-1"  # reviews in every load project: the long queue
+# The tables whose rows the review services and the writer look up while loading.
+LOOKED_UP = (Document, Segment, Translation, Review)
+# A worker that died without a word (killed, out of memory) is given up on
+# after this many seconds of silence.
+SILENT_WORKER_SECONDS = 5
 
 # --- The phrasebook ---------------------------------------------------------
 # Korean sentences of the kinds the project translates (notebooks, letters,
@@ -356,7 +368,7 @@ DOCUMENT_KINDS = [
     # kind, title, segments (min, max), description, weight
     ("notebook", "Soldier's notebook", (10, 30), "Pocket notebook, handwritten in pencil.", 3),
     ("letter", "Letter home", (20, 50), "Folded letter, ink on squared paper.", 3),
-    ("diary", "Field diary", (70, 130), "Bound diary, entries dated by hand.", 3),
+    ("diary", "Field diary", (73, 135), "Bound diary, entries dated by hand.", 3),
     ("leaflet", "Leaflet", (15, 40), "Printed leaflet with handwritten annotations.", 1),
 ]
 SUBJECTS = ["self-criticism", "drone tactics", "to his mother", "winter entries", "Party pledge", "the last days",
@@ -415,26 +427,24 @@ FIRST_NAMES = ["Hana", "Minji", "Jisoo", "Daniel", "Oliver", "Ruth", "Tomás", "
 LAST_NAMES = ["Seo", "Park", "Kang", "Grant", "Adler", "Ibarra", "Kovalenko", "Shevchenko", "Kim", "Lee", "Choi",
               "Bondarenko", "Han", "Moroz", "Jung", "Yoon"]
 # People per scale unit, with the minimum any scale needs (four candidates per
-# segment, two approvals by people other than the author, final editors).
-CAST = {Role.TRANSLATOR: (60, 8), Role.REVIEWER: (16, 4), Role.MANAGER: (8, 2), Role.AUDITOR: (4, 1)}
-LEAD_REVIEWER = "load-reviewer-1"  # reviews in every load project: the long queue
-
-# What happens to a candidate that is not its segment's approved rendering.
-NON_WINNER_STORIES = (
-    "pending", "reject", "changes", "revised", "revised-rejected", "rejected-revised", "revised-twice",
-)
-NON_WINNER_WEIGHTS = (12, 22, 12, 16, 12, 10, 16)
-# Phases of a batch after the candidates exist, in order. A candidate's plan
-# names its action in each phase it takes part in.
-PHASES = [f"{kind}{round_}" for round_ in (1, 2, 3, 4) for kind in ("decide", "second", "final", "edit")]
-# Only what changes (edited_by stays the author): bulk_update costs per row and field.
-EDIT_FIELDS = ["text", "text_hash", "version", "state", "updated_at"]
-SUBMIT_FIELDS = ["submitted_at", "state", "updated_at"]
-
-
-class LoadError(RuntimeError):
-    """The generator planned something the application refused: a bug here, not in the data."""
-
+# Replies in a discussion: to a question on a segment, to a remark on a
+# translation (often by its translator), and the translator's answers.
+SEGMENT_REPLIES = [
+    "I read it the same way on the sharper photograph.",
+    "Agreed; the stroke order matches the word two lines up.",
+    "Checked against page 2: the same hand wrote both.",
+    "Not sure; leaving the uncertain-reading mark until someone checks the original.",
+]
+TRANSLATION_REPLIES = [
+    "Agreed, the published text should keep the caveat.",
+    "The diary uses the same wording; keeping it consistent.",
+    "I would keep the honorific: it is how the writer addresses him.",
+]
+TRANSLATOR_REPLIES = [
+    "Thanks, changed in the next version.",
+    "I kept it deliberately: the Korean is just as stiff.",
+    "Fixed; please take another look.",
+]
 
 # --- Texts -------------------------------------------------------------------
 
@@ -543,6 +553,33 @@ def revise(rng, passage: Passage, language: str, text: str, choices: list[int], 
 
 # --- The plan ----------------------------------------------------------------
 
+# What happens to a candidate that is not its segment's approved rendering.
+NON_WINNER_STORIES = (
+    "pending", "reject", "changes", "revised", "revised-rejected", "rejected-revised", "revised-twice",
+)
+NON_WINNER_WEIGHTS = (12, 22, 12, 16, 12, 10, 16)
+# Phases of a batch after the candidates exist, in order. A candidate's plan
+# names its action in each phase it takes part in: drafting before review,
+# then rounds of decisions and edits.
+PHASES = ["draft1", "draft2"] + [
+    f"{kind}{round_}" for round_ in (1, 2, 3, 4) for kind in ("decide", "second", "final", "edit")
+]
+# Share of the candidates bound for review that start as a saved draft and are
+# reworked before they are submitted; of those, how many get a second draft
+# version, and how many are edited once more as they are submitted.
+DRAFTED = 0.65
+REDRAFTED = 0.6
+EDITED_ON_SUBMIT = 0.5
+# Discussions: how often a segment or a candidate is discussed, and how long a thread runs.
+SEGMENT_DISCUSSED = 0.25
+CANDIDATE_DISCUSSED = 0.14
+THREAD_LENGTHS, THREAD_WEIGHTS = (1, 2, 3), (50, 35, 15)
+
+
+def batch_random(seed: int, batch: int) -> random.Random:
+    """The random stream of one batch (str seeds hash the same in every process)."""
+    return random.Random(f"interlinear-load:{seed}:{batch}")
+
 
 @dataclass
 class ProjectPlan:
@@ -565,10 +602,12 @@ class CandidatePlan:
     author: object
     passage: Passage
     texts: list[str]
-    submitted: bool
+    submitted: bool  # goes to review from round 1
     note: str
+    drafted: bool = False  # starts as a saved draft and is submitted in the draft phases
     actions: dict[str, tuple] = field(default_factory=dict)
     choices: list[int] = field(default_factory=list)  # wording chosen per sentence
+    comments: list[tuple] = field(default_factory=list)  # (author, body), in order
     translation_id: int | None = None
     version: int = 1
 
@@ -582,7 +621,7 @@ class SegmentPlan:
     correction: tuple | None  # (reviewer, reason) of an early correction
     late_correction: tuple | None = None  # (reviewer, new text, reason) after review
     candidates: list[CandidatePlan] = field(default_factory=list)
-    comment: tuple | None = None  # (author, body)
+    comments: list[tuple] = field(default_factory=list)  # (author, body), in order
     obj: Segment | None = None
 
 
@@ -598,12 +637,398 @@ class DocumentPlan:
     obj: Document | None = None
 
 
+class BatchPlanner:
+    """The plan of one batch of documents, drawn from the batch's random stream."""
+
+    def __init__(self, rng: random.Random, run_label: str):
+        self.rng = rng
+        self.run_label = run_label
+        # A few refusal comments per batch: each (reviewer, decision, comment) is one
+        # reviews_record_bulk call, so this bounds the calls; variety comes across batches.
+        self.palette = {Decision.REJECT: rng.sample(REJECT_COMMENTS, 2),
+                        Decision.REQUEST_CHANGES: rng.sample(REQUEST_CHANGES_COMMENTS, 3)}
+
+    def document(self, project: ProjectPlan, index: int) -> DocumentPlan:
+        rng = self.rng
+        _, title, (low, high), description, _ = rng.choices(DOCUMENT_KINDS, weights=[k[4] for k in DOCUMENT_KINDS])[0]
+        year = rng.choice((2024, 2025))
+        reference = f"LD-{self.run_label}-{index + 1:05d}"
+        roll = rng.random()
+        authenticity = (Authenticity.AUTHENTICATED if roll < 0.25 else Authenticity.DISPUTED if roll < 0.45
+                        else Authenticity.UNVERIFIED)
+        document = DocumentPlan(
+            project=project, index=index,
+            fields={
+                "title": f"{title}: {rng.choice(SUBJECTS)} ({reference})",
+                "description": description,
+                "obtained_from": rng.choice(OBTAINED_FROM),
+                "obtained_when": f"{rng.choice(MONTHS)} {year}",
+                "obtained_where": rng.choice(OBTAINED_WHERE),
+                "obtained_by": rng.choice(OBTAINED_BY),
+                "reference_number": reference,
+                "sensitivity_notes": rng.choice(SENSITIVITY),
+            },
+            creator=rng.choice(project.managers),
+            transcriber=rng.choice(project.translators + project.reviewers),
+            authenticity=authenticity,
+        )
+        for position in range(1, rng.randint(low, high) + 1):
+            document.segments.append(self._segment(document, position))
+        return document
+
+    def _segment(self, document: DocumentPlan, position: int) -> SegmentPlan:
+        rng, project = self.rng, document.project
+        passage = compose_passage(rng)
+        source_v1 = clean_source_text(passage.source())
+        correction = None
+        if rng.random() < 0.06:
+            passage, reason = correct_passage(rng, passage)
+            correction = (rng.choice(project.reviewers), reason)
+        segment = SegmentPlan(document, position, source_v1, clean_source_text(passage.source()), correction)
+        if rng.random() < SEGMENT_DISCUSSED:
+            segment.comments = self._discussion(project, SEGMENT_COMMENTS, SEGMENT_REPLIES)
+        if rng.random() < 0.04:
+            return segment  # not translated yet
+        for language in project.languages:
+            count = (rng.choices((2, 3, 4), weights=(45, 40, 15)) if language == "en"
+                     else rng.choices((1, 2), weights=(60, 40)))[0]
+            # Mostly translators; now and then a reviewer proposes a rendering too
+            # (and then may not review it).
+            pool = project.translators + (project.reviewers[1:] if rng.random() < 0.15 else [])
+            group = []
+            for author in rng.sample(pool, count):
+                text, choices = render(rng, passage, language)
+                group.append(CandidatePlan(
+                    segment=segment, language=language, author=author, passage=passage, texts=[text],
+                    submitted=rng.random() >= 0.08, note=rng.choice(TRANSLATOR_NOTES) if rng.random() < 0.12 else "",
+                    choices=choices,
+                ))
+            for candidate in group:
+                if candidate.submitted and rng.random() < DRAFTED:
+                    self._draft(candidate)
+            self._story(group, project)
+            for candidate in group:
+                if rng.random() < CANDIDATE_DISCUSSED:
+                    candidate.comments = self._discussion(project, TRANSLATION_COMMENTS, TRANSLATION_REPLIES,
+                                                          translator=candidate.author)
+            segment.candidates.extend(group)
+        if segment.candidates and rng.random() < 0.005:
+            reviewer = rng.choice(project.reviewers)
+            if rng.random() < 0.3:
+                segment.late_correction = (reviewer, segment.source.replace(" ", "  ", 1), "Fixed spacing")
+            else:
+                segment.late_correction = (reviewer, f"{segment.source} {rng.choice(LATE_ADDITIONS)}",
+                                           "Transcription corrected after review: the line continues overleaf")
+        return segment
+
+    def _discussion(self, project: ProjectPlan, openers, replies, translator=None) -> list[tuple]:
+        """A thread: an opening remark and replies, the translator of a candidate often answering."""
+        rng = self.rng
+        opener = rng.choice(project.commenters)
+        body = rng.choice(openers)
+        if translator is not None and rng.random() < 0.3:
+            body = f"@{translator.username} {body}"
+        thread = [(opener, body)]
+        for _ in range(rng.choices(THREAD_LENGTHS, weights=THREAD_WEIGHTS)[0] - 1):
+            if translator is not None and translator.pk != opener.pk and rng.random() < 0.6:
+                thread.append((translator, f"@{opener.username} {rng.choice(TRANSLATOR_REPLIES)}"))
+            else:
+                others = [m for m in project.commenters if m.pk != thread[-1][0].pk]
+                thread.append((rng.choice(others), rng.choice(replies)))
+        return thread
+
+    def _draft(self, candidate: CandidatePlan) -> None:
+        """Saved as a draft, reworked, then submitted, before the first round of review."""
+        candidate.drafted = True
+        if self.rng.random() < REDRAFTED:
+            self._edit(candidate, "draft1")
+        if self.rng.random() < EDITED_ON_SUBMIT:
+            self._edit(candidate, "draft2", submit=True)
+        else:
+            candidate.actions["draft2"] = ("submit",)
+
+    def _story(self, group: list[CandidatePlan], project: ProjectPlan) -> None:
+        """What happens to each candidate of one segment and language.
+
+        At most one candidate is the winner, approved in round 1, 2 or 3 after
+        requests for changes, sometimes improved afterwards and approved again
+        in round 4; now and then an earlier approval of another candidate is
+        superseded by it. The others are rejected, sent back, revised or left
+        waiting in the queue."""
+        rng = self.rng
+        submitted = [c for c in group if c.submitted]
+        winner = rng.choice(submitted) if submitted and rng.random() < 0.8 else None
+        for draft in (c for c in group if not c.submitted):
+            if rng.random() < 0.5:
+                draft.actions["edit1"] = ("submit",)  # the draft is finished and goes to review
+                if rng.random() < 0.5:
+                    self._refuse(draft, 2, project, rng.choice((Decision.REQUEST_CHANGES, Decision.REJECT)))
+        superseded = None
+        if winner and len(submitted) > 1 and rng.random() < 0.06:
+            superseded = rng.choice([c for c in submitted if c is not winner])
+        for candidate in submitted:
+            if candidate is superseded:
+                self._approve(candidate, 1, project)
+            elif candidate is winner:
+                rounds = 2 if superseded else rng.choices((1, 2, 3), weights=(30, 40, 30))[0]
+                for round_ in range(1, rounds):
+                    self._refuse(candidate, round_, project, Decision.REQUEST_CHANGES)
+                    self._edit(candidate, f"edit{round_}")
+                if self._approve(candidate, rounds, project) and not superseded and rng.random() < 0.3:
+                    # Approved, then improved: the published text stays until the new version is approved.
+                    self._edit(candidate, "edit3")
+                    if rng.random() < 0.7:
+                        self._approve(candidate, 4, project)
+            else:
+                story = rng.choices(NON_WINNER_STORIES, weights=NON_WINNER_WEIGHTS)[0]
+                if story == "pending":
+                    continue
+                first = Decision.REJECT if story in ("reject", "rejected-revised") else Decision.REQUEST_CHANGES
+                self._refuse(candidate, 1, project, first)
+                if story in ("revised", "revised-rejected", "rejected-revised", "revised-twice"):
+                    self._edit(candidate, "edit1")
+                if story == "revised-rejected":
+                    self._refuse(candidate, 2, project, Decision.REJECT)
+                if story == "revised-twice":
+                    self._refuse(candidate, 2, project, Decision.REQUEST_CHANGES)
+                    self._edit(candidate, "edit2")
+
+    def _eligible(self, candidate, project, exclude=()) -> list:
+        return [r for r in project.reviewers if r.pk != candidate.author.pk and r not in exclude]
+
+    def _refuse(self, candidate, round_, project, decision):
+        reviewer = self.rng.choice(self._eligible(candidate, project))
+        candidate.actions[f"decide{round_}"] = ("review", reviewer, decision, self.rng.choice(self.palette[decision]))
+
+    def _approve(self, candidate, round_, project) -> bool:
+        """Plan enough approvals to approve; return whether it ends approved (not awaiting a final edit)."""
+        rng = self.rng
+        first = rng.choice(self._eligible(candidate, project))
+        candidate.actions[f"decide{round_}"] = ("review", first, Decision.APPROVE, "")
+        policy = project.project
+        if policy.required_approvals > 1 or (not policy.final_stage_required and rng.random() < 0.4):
+            # A second reviewer's approval: required, or concurring with an approval that already counts.
+            second = rng.choice(self._eligible(candidate, project, exclude=[first]))
+            candidate.actions[f"second{round_}"] = ("review", second, Decision.APPROVE, "")
+        if policy.final_stage_required:
+            if rng.random() >= 0.9:
+                return False  # left awaiting its final edit
+            candidate.actions[f"final{round_}"] = ("review", rng.choice(project.managers), Decision.APPROVE, "")
+        return True
+
+    def _edit(self, candidate, phase, submit=False):
+        """A new version whose text differs from every earlier one (so no old approval counts again)."""
+        text = revise(self.rng, candidate.passage, candidate.language, candidate.texts[-1], candidate.choices,
+                      set(candidate.texts))
+        candidate.texts.append(text)
+        candidate.actions[phase] = ("edit", "submit") if submit else ("edit",)
+
+
+# --- Writing -----------------------------------------------------------------
+
+WRITE_BATCH = 1_000  # rows per INSERT / UPDATE statement inside the bulk helpers
+DECISION_CHUNK = 2_000  # below reviews_record_bulk's MAX_BULK
+# Only what changes (edited_by stays the author): an UPDATE costs per row and field.
+EDIT_FIELDS = ["text", "text_hash", "version", "state", "updated_at"]
+SUBMIT_FIELDS = ["submitted_at", "state", "updated_at"]
+
+
+class LoadError(RuntimeError):
+    """The generator planned something the application refused: a bug here, not in the data."""
+
+
+class BatchWriter:
+    """Writes planned batches as ``actor`` (the default attribution), counting rows in ``tally``."""
+
+    def __init__(self, actor, tally: Counter):
+        self.actor = actor
+        self.tally = tally
+
+    def write(self, documents: list[DocumentPlan]) -> None:
+        self._documents(documents)
+        segments = [s for d in documents for s in d.segments]
+        self._segments(segments)
+        candidates = [c for s in segments for c in s.candidates]
+        self._candidates(candidates)
+        for phase in PHASES:
+            acting = [(c, c.actions[phase]) for c in candidates if phase in c.actions]
+            if phase.startswith(("draft", "edit")):
+                self._edits(acting)
+            else:
+                self._decisions(acting)
+        for segment in segments:
+            if segment.late_correction:
+                reviewer, text, reason = segment.late_correction
+                segment_edit(segment=segment.obj, user=reviewer, base_version=segment.obj.version, source_text=text,
+                             reason=reason)
+                self.tally["late source corrections"] += 1
+        self._comments(segments, candidates)
+
+    def _documents(self, documents):
+        objs = []
+        for plan in documents:
+            plan.obj = Document(project=plan.project.project, created_by=plan.creator, **plan.fields)
+            plan.obj._history_user = plan.creator
+            objs.append(plan.obj)
+        _create(objs, user=documents[0].creator, reason="Document created")
+        assessed = []
+        for plan in documents:
+            if plan.authenticity != Authenticity.UNVERIFIED:
+                plan.obj.authenticity = plan.authenticity
+                plan.obj.updated_at = timezone.now()
+                plan.obj._history_user = plan.creator
+                plan.obj._change_reason = AUTHENTICITY_REASONS[plan.authenticity]
+                assessed.append(plan.obj)
+        _update(assessed, ["authenticity", "updated_at"], user=self.actor, reason="Authenticity assessed")
+        self.tally["documents"] += len(objs)
+
+    def _segments(self, segments):
+        objs = []
+        for plan in segments:
+            plan.obj = Segment(document=plan.document.obj, position=plan.position, source_text=plan.source_v1,
+                               source_hash=source_fingerprint(plan.source_v1))
+            plan.obj._history_user = plan.document.transcriber
+            plan.obj._change_reason = f"Transcribed {len(plan.document.segments)} segments (split by line)"
+            objs.append(plan.obj)
+        _create(objs, user=self.actor, reason="Transcribed")
+        corrected = []
+        for plan in segments:
+            if plan.correction:
+                reviewer, reason = plan.correction
+                plan.obj.source_text = plan.source
+                plan.obj.source_hash = source_fingerprint(plan.source)
+                plan.obj.version += 1
+                plan.obj.updated_at = timezone.now()
+                plan.obj._history_user, plan.obj._change_reason = reviewer, reason
+                corrected.append(plan.obj)
+        _update(corrected, ["source_text", "source_hash", "version", "updated_at"], user=self.actor,
+                reason="Corrected transcription")
+        self.tally["segments"] += len(objs)
+
+    def _candidates(self, candidates):
+        now = timezone.now()
+        objs = []
+        for plan in candidates:
+            text = plan.texts[0]
+            submitted = plan.submitted and not plan.drafted
+            obj = Translation(
+                segment=plan.segment.obj, language=plan.language, author=plan.author, edited_by=plan.author,
+                text=text, text_hash=text_fingerprint(text), note=plan.note, version=1,
+                submitted_at=now if submitted else None,
+            )
+            project = plan.segment.document.project.project
+            obj.state = state_for(obj, segment=plan.segment.obj, project=project, reviews=[])
+            obj._history_user = plan.author
+            obj._change_reason = "Submitted candidate" if submitted else "Saved draft"
+            objs.append(obj)
+        _create(objs, user=self.actor, reason="Submitted candidate")
+        for plan, obj in zip(candidates, objs):
+            plan.translation_id = obj.pk
+        self.tally["translations"] += len(objs)
+
+    def _decisions(self, acting):
+        groups: dict[tuple, list] = {}
+        for plan, (_, reviewer, decision, comment) in acting:
+            groups.setdefault((reviewer.pk, decision, comment), [reviewer]).append(plan)
+        for (_, decision, comment), (reviewer, *plans) in groups.items():
+            for start in range(0, len(plans), DECISION_CHUNK):
+                chunk = plans[start : start + DECISION_CHUNK]
+                outcome = reviews_record_bulk(
+                    reviewer=reviewer, items=[(p.translation_id, p.version) for p in chunk], decision=decision,
+                    comment=comment,
+                )
+                if outcome.skipped:
+                    translation, message = outcome.skipped[0]
+                    raise LoadError(
+                        f"{reviewer.username} could not {decision} translation #{translation.pk}: {message}"
+                    )
+                self.tally["reviews"] += outcome.decided_count
+
+    def _edits(self, acting):
+        """New versions of candidates (text edits), drafts submitted for review, or both at once,
+        with the reasons translation_edit gives them."""
+        if not acting:
+            return
+        current = Translation.objects.in_bulk([plan.translation_id for plan, _ in acting])
+        now = timezone.now()
+        by_fields: dict[tuple, list] = {}
+        for plan, verbs in acting:
+            obj = current[plan.translation_id]
+            if obj.version != plan.version or obj.edited_by_id != plan.author.pk:
+                raise LoadError(
+                    f"Translation #{obj.pk} moved on (version {obj.version}); the plan expected {plan.version}."
+                )
+            fields, reasons = [], []
+            if "edit" in verbs:
+                plan.version += 1
+                obj.text = plan.texts[plan.version - 1]
+                obj.text_hash = text_fingerprint(obj.text)
+                obj.version = plan.version
+                fields += EDIT_FIELDS
+                reasons.append(f"Edited text (version {plan.version})")
+                self.tally["edits"] += 1
+            if "submit" in verbs:
+                obj.submitted_at = now
+                fields += SUBMIT_FIELDS
+                reasons.append("submitted for review" if reasons else "Submitted for review")
+            # A text never seen before on this candidate (or never submitted): no review counts for it yet.
+            obj.state = state_for(obj, segment=plan.segment.obj, project=plan.segment.document.project.project,
+                                  reviews=[])
+            obj.updated_at = now
+            obj._history_user = plan.author
+            obj._change_reason = "; ".join(reasons)
+            by_fields.setdefault(tuple(dict.fromkeys(fields)), []).append(obj)
+        for fields, objs in by_fields.items():
+            _update(objs, list(fields), user=self.actor, reason="Edited text" if "text" in fields else "Submitted")
+
+    def _comments(self, segments, candidates):
+        objs = []
+        for plan in segments:
+            project = plan.document.project.project
+            objs += [Comment(project=project, segment=plan.obj, author=author, body=body)
+                     for author, body in plan.comments]
+        for plan in candidates:
+            project = plan.segment.document.project.project
+            objs += [Comment(project=project, translation_id=plan.translation_id, author=author, body=body)
+                     for author, body in plan.comments]
+        for obj in objs:
+            obj._history_user = obj.author
+            obj._change_reason = "Commented"
+        _create(objs, user=self.actor, reason="Commented")
+        self.tally["comments"] += len(objs)
+
+
+def _create(objs, *, user, reason):
+    """bulk_create_tracked, each history row naming the member set on its object."""
+    if objs:
+        bulk_create_tracked(objs, user=user, reason=reason, batch_size=WRITE_BATCH)
+        _forget_attribution(objs)
+
+
+def _update(objs, fields, *, user, reason):
+    if objs:
+        bulk_update_tracked(objs, fields, user=user, reason=reason, batch_size=WRITE_BATCH)
+        _forget_attribution(objs)
+
+
+def _forget_attribution(objs):
+    # Left in place, they would name the wrong member on the object's next history row.
+    for obj in objs:
+        for attribute in ("_history_user", "_change_reason"):
+            if hasattr(obj, attribute):
+                delattr(obj, attribute)
+
+
+# --- Running -----------------------------------------------------------------
+
+
 @dataclass
 class LoadResult:
     created: dict[str, int]
     seconds: float
     run_label: str
     projects: list[str]
+    jobs: int = 1
 
     @property
     def history_rows(self) -> int:
@@ -625,18 +1050,41 @@ def table_counts() -> dict[str, int]:
     return {model._meta.label: model._default_manager.count() for model in counted_models()}
 
 
+def analyze_load_tables(models=None) -> None:
+    """Refresh the planner's statistics of the tables a load writes (PostgreSQL).
+
+    Without autovacuum, a table never analyzed is planned as if it were tiny:
+    the review services' lookups by lists of ids become sequential scans, and
+    each batch would cost more than the one before. ANALYZE changes no rows."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models or counted_models())
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
+
+
+def parallel_jobs_possible() -> bool:
+    """Worker processes need their own connections to a server database, and
+    must see the projects this process created (so not inside a transaction)."""
+    return (
+        connection.vendor != "sqlite"
+        and not connection.in_atomic_block
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
 class LoadGenerator:
-    def __init__(self, *, scale: float, seed: int, actor, batch_documents: int = 20, progress: Callable | None = None):
+    def __init__(self, *, scale: float, seed: int, actor, batch_documents: int = BATCH_DOCUMENTS, jobs: int = 1,
+                 progress: Callable | None = None):
         self.scale = scale
         self.seed = seed
         self.actor = actor
         self.batch_documents = max(1, batch_documents)
+        self.jobs = max(1, jobs)
         self.progress = progress or (lambda **kwargs: None)
-        self.rng = random.Random(seed)
         self.documents_total = max(1, round(DOCUMENTS_PER_SCALE * scale))
         self.projects_total = max(min(3, self.documents_total), round(self.documents_total / DOCUMENTS_PER_PROJECT))
         self.tally = Counter()
-        self.palette: dict[str, list[str]] = {}  # the refusal comments of the current batch
 
     # -- entry point --
 
@@ -649,22 +1097,115 @@ class LoadGenerator:
             projects = self._projects(cast, run_label)
         for user in {u.pk: u for plan in projects for u in plan.reviewers + plan.managers + plan.translators}.values():
             forget_roles(user)
-        for start in range(0, self.documents_total, self.batch_documents):
-            indices = range(start, min(start + self.batch_documents, self.documents_total))
-            # A few refusal comments per batch: each (reviewer, decision, comment) is one
-            # reviews_record_bulk call, so this bounds the calls; variety comes across batches.
-            self.palette = {Decision.REJECT: self.rng.sample(REJECT_COMMENTS, 2),
-                            Decision.REQUEST_CHANGES: self.rng.sample(REQUEST_CHANGES_COMMENTS, 3)}
-            plans = [self._plan_document(projects[i * len(projects) // self.documents_total], i, run_label)
-                     for i in indices]
-            with transaction.atomic():
-                self._write_batch(plans)
-            reset_queries()  # DEBUG keeps every statement otherwise
-            self.progress(done=indices[-1] + 1, total=self.documents_total, tally=self.tally,
-                          elapsed=time.monotonic() - started)
+        batches = [range(start, min(start + self.batch_documents, self.documents_total))
+                   for start in range(0, self.documents_total, self.batch_documents)]
+        jobs = min(self.jobs, len(batches)) if parallel_jobs_possible() else 1
+        done = analyzed = 0
+        if jobs == 1:
+            for number, documents in enumerate(batches):
+                self._write_batch(number, documents, projects, run_label)
+                done += len(documents)
+                analyzed = self._keep_statistics(done, analyzed)
+                self._report(done, started)
+        else:
+            for documents, tally in self._in_workers(jobs, batches, projects, run_label):
+                self.tally.update(tally)
+                done += documents
+                analyzed = self._keep_statistics(done, analyzed)
+                self._report(done, started)
+        analyze_load_tables()
         after = table_counts()
         created = {label: after[label] - before.get(label, 0) for label in after}
-        return LoadResult(created, time.monotonic() - started, run_label, [p.project.slug for p in projects])
+        return LoadResult(created, time.monotonic() - started, run_label, [p.project.slug for p in projects], jobs)
+
+    def _report(self, done, started):
+        self.progress(done=done, total=self.documents_total, tally=self.tally, elapsed=time.monotonic() - started)
+
+    def _keep_statistics(self, done: int, analyzed: int) -> int:
+        """Analyze the tables the services read after the first batch and each time
+        the documents written have doubled since; return the documents written at
+        the last analysis."""
+        if done < max(2 * analyzed, self.batch_documents):
+            return analyzed
+        analyze_load_tables(LOOKED_UP)  # the tables the services read; all of them at the end
+        return done
+
+    def _write_batch(self, number: int, documents: range, projects: list[ProjectPlan], run_label: str) -> None:
+        planner = BatchPlanner(batch_random(self.seed, number), run_label)
+        plans = [planner.document(projects[i * len(projects) // self.documents_total], i) for i in documents]
+        with transaction.atomic():
+            BatchWriter(self.actor, self.tally).write(plans)
+        reset_queries()  # DEBUG keeps every statement otherwise
+
+    # -- worker processes --
+
+    def _in_workers(self, jobs, batches, projects, run_label):
+        """Write the batches in `jobs` forked processes, each taking the next unwritten
+        batch; yield (documents, tally) as batches commit. The first failure stops
+        the others after their current batch and is raised as LoadError."""
+        context = multiprocessing.get_context("fork")
+        # A child must open its own connection: close ours (and the pool's threads) before forking.
+        for alias in connections:
+            connections[alias].close()
+            if hasattr(connections[alias], "close_pool"):
+                connections[alias].close_pool()
+        messages, stop, next_batch = context.Queue(), context.Event(), context.Value("i", 0)
+        workers = [
+            context.Process(target=self._work, args=(k, batches, projects, run_label, messages, stop, next_batch),
+                            name=f"generate_load worker {k + 1}", daemon=True)
+            for k in range(jobs)
+        ]
+        for worker in workers:
+            worker.start()
+        running, silent, failure = set(range(jobs)), Counter(), None
+        try:
+            while running:
+                try:
+                    kind, k, payload = messages.get(timeout=1)
+                except queue.Empty:
+                    for k in [k for k in running if workers[k].exitcode is not None]:
+                        silent[k] += 1
+                        if silent[k] >= SILENT_WORKER_SECONDS:
+                            running.discard(k)
+                            failure = failure or f"{workers[k].name} died (exit code {workers[k].exitcode})."
+                            stop.set()
+                    continue
+                if kind == "batch":
+                    yield payload
+                elif kind == "failed":
+                    failure = failure or payload
+                    stop.set()
+                else:
+                    running.discard(k)
+        finally:
+            stop.set()
+            for worker in workers:
+                worker.join(timeout=60)
+                if worker.is_alive():
+                    worker.terminate()  # its open transaction is rolled back with its connection
+        if failure:
+            raise LoadError(failure)
+
+    def _work(self, k, batches, projects, run_label, messages, stop, next_batch):
+        """Worker process k: take batches until none is left or another worker failed."""
+        try:
+            while not stop.is_set():
+                with next_batch.get_lock():
+                    number = next_batch.value
+                    next_batch.value += 1
+                if number >= len(batches):
+                    break
+                before = Counter(self.tally)
+                self._write_batch(number, batches[number], projects, run_label)
+                messages.put(("batch", k, (len(batches[number]), self.tally - before)))
+        except BaseException as error:
+            traceback.print_exc()
+            messages.put(("failed", k, f"{multiprocessing.current_process().name}: {error}"))
+        finally:
+            connections.close_all()
+            messages.put(("finished", k, None))
+            messages.close()
+            messages.join_thread()
 
     def _run_label(self) -> str:
         prefix = f"load-{self.seed}-"
@@ -697,7 +1238,7 @@ class LoadGenerator:
         return {role: [existing[name] for name in usernames] for role, usernames in wanted.items()}
 
     def _projects(self, cast, run_label) -> list[ProjectPlan]:
-        rng = self.rng
+        rng = random.Random(self.seed)
         plans, projects = [], []
         for k in range(self.projects_total):
             # The first three show each policy at any scale; the rest vary at random.
@@ -737,328 +1278,12 @@ class LoadGenerator:
         self.tally["memberships"] += len(memberships)
         return plans
 
-    # -- planning one document --
-
-    def _plan_document(self, project: ProjectPlan, index: int, run_label: str) -> DocumentPlan:
-        rng = self.rng
-        _, title, (low, high), description, _ = rng.choices(DOCUMENT_KINDS, weights=[k[4] for k in DOCUMENT_KINDS])[0]
-        year = rng.choice((2024, 2025))
-        reference = f"LD-{run_label}-{index + 1:05d}"
-        roll = rng.random()
-        authenticity = (Authenticity.AUTHENTICATED if roll < 0.25 else Authenticity.DISPUTED if roll < 0.45
-                        else Authenticity.UNVERIFIED)
-        document = DocumentPlan(
-            project=project, index=index,
-            fields={
-                "title": f"{title}: {rng.choice(SUBJECTS)} ({reference})",
-                "description": description,
-                "obtained_from": rng.choice(OBTAINED_FROM),
-                "obtained_when": f"{rng.choice(MONTHS)} {year}",
-                "obtained_where": rng.choice(OBTAINED_WHERE),
-                "obtained_by": rng.choice(OBTAINED_BY),
-                "reference_number": reference,
-                "sensitivity_notes": rng.choice(SENSITIVITY),
-            },
-            creator=rng.choice(project.managers),
-            transcriber=rng.choice(project.translators + project.reviewers),
-            authenticity=authenticity,
-        )
-        for position in range(1, rng.randint(low, high) + 1):
-            document.segments.append(self._plan_segment(document, position))
-        return document
-
-    def _plan_segment(self, document: DocumentPlan, position: int) -> SegmentPlan:
-        rng, project = self.rng, document.project
-        passage = compose_passage(rng)
-        source_v1 = clean_source_text(passage.source())
-        correction = None
-        if rng.random() < 0.06:
-            passage, reason = correct_passage(rng, passage)
-            correction = (rng.choice(project.reviewers), reason)
-        segment = SegmentPlan(document, position, source_v1, clean_source_text(passage.source()), correction)
-        if rng.random() < 0.04:
-            return segment  # not translated yet
-        for language in project.languages:
-            count = (rng.choices((2, 3, 4), weights=(45, 40, 15)) if language == "en"
-                     else rng.choices((1, 2), weights=(60, 40)))[0]
-            # Mostly translators; now and then a reviewer proposes a rendering too
-            # (and then may not review it).
-            pool = project.translators + (project.reviewers[1:] if rng.random() < 0.15 else [])
-            group = []
-            for author in rng.sample(pool, count):
-                text, choices = render(rng, passage, language)
-                group.append(CandidatePlan(
-                    segment=segment, language=language, author=author, passage=passage, texts=[text],
-                    submitted=rng.random() >= 0.08, note=rng.choice(TRANSLATOR_NOTES) if rng.random() < 0.12 else "",
-                    choices=choices,
-                ))
-            self._plan_story(group, project)
-            segment.candidates.extend(group)
-        if segment.candidates and rng.random() < 0.005:
-            reviewer = rng.choice(project.reviewers)
-            if rng.random() < 0.3:
-                segment.late_correction = (reviewer, segment.source.replace(" ", "  ", 1), "Fixed spacing")
-            else:
-                segment.late_correction = (reviewer, f"{segment.source} {rng.choice(LATE_ADDITIONS)}",
-                                           "Transcription corrected after review: the line continues overleaf")
-        if rng.random() < 0.25:
-            segment.comment = (rng.choice(project.commenters), rng.choice(SEGMENT_COMMENTS))
-        return segment
-
-    def _plan_story(self, group: list[CandidatePlan], project: ProjectPlan) -> None:
-        """What happens to each candidate of one segment and language.
-
-        At most one candidate is the winner, approved in round 1, 2 or 3 after
-        requests for changes, sometimes improved afterwards and approved again
-        in round 4; now and then an earlier approval of another candidate is
-        superseded by it. The others are rejected, sent back, revised or left
-        waiting in the queue."""
-        rng = self.rng
-        submitted = [c for c in group if c.submitted]
-        winner = rng.choice(submitted) if submitted and rng.random() < 0.8 else None
-        for draft in (c for c in group if not c.submitted):
-            if rng.random() < 0.5:
-                draft.actions["edit1"] = ("submit",)  # the draft is finished and goes to review
-                if rng.random() < 0.5:
-                    self._refuse(draft, 2, project, rng.choice((Decision.REQUEST_CHANGES, Decision.REJECT)))
-        superseded = None
-        if winner and len(submitted) > 1 and rng.random() < 0.06:
-            superseded = rng.choice([c for c in submitted if c is not winner])
-        for candidate in submitted:
-            if candidate is superseded:
-                self._approve(candidate, 1, project)
-            elif candidate is winner:
-                rounds = 2 if superseded else rng.choices((1, 2, 3), weights=(30, 40, 30))[0]
-                for round_ in range(1, rounds):
-                    self._refuse(candidate, round_, project, Decision.REQUEST_CHANGES)
-                    self._edit(candidate, round_)
-                if self._approve(candidate, rounds, project) and not superseded and rng.random() < 0.3:
-                    # Approved, then improved: the published text stays until the new version is approved.
-                    self._edit(candidate, 3)
-                    if rng.random() < 0.7:
-                        self._approve(candidate, 4, project)
-            else:
-                story = rng.choices(NON_WINNER_STORIES, weights=NON_WINNER_WEIGHTS)[0]
-                if story == "pending":
-                    continue
-                first = Decision.REJECT if story in ("reject", "rejected-revised") else Decision.REQUEST_CHANGES
-                self._refuse(candidate, 1, project, first)
-                if story in ("revised", "revised-rejected", "rejected-revised", "revised-twice"):
-                    self._edit(candidate, 1)
-                if story == "revised-rejected":
-                    self._refuse(candidate, 2, project, Decision.REJECT)
-                if story == "revised-twice":
-                    self._refuse(candidate, 2, project, Decision.REQUEST_CHANGES)
-                    self._edit(candidate, 2)
-
-    def _eligible(self, candidate, project, exclude=()) -> list:
-        return [r for r in project.reviewers if r.pk != candidate.author.pk and r not in exclude]
-
-    def _refuse(self, candidate, round_, project, decision):
-        reviewer = self.rng.choice(self._eligible(candidate, project))
-        candidate.actions[f"decide{round_}"] = ("review", reviewer, decision, self.rng.choice(self.palette[decision]))
-
-    def _approve(self, candidate, round_, project) -> bool:
-        """Plan enough approvals to approve; return whether it ends approved (not awaiting a final edit)."""
-        rng = self.rng
-        first = rng.choice(self._eligible(candidate, project))
-        candidate.actions[f"decide{round_}"] = ("review", first, Decision.APPROVE, "")
-        policy = project.project
-        if policy.required_approvals > 1 or (not policy.final_stage_required and rng.random() < 0.4):
-            # A second reviewer's approval: required, or concurring with an approval that already counts.
-            second = rng.choice(self._eligible(candidate, project, exclude=[first]))
-            candidate.actions[f"second{round_}"] = ("review", second, Decision.APPROVE, "")
-        if policy.final_stage_required:
-            if rng.random() >= 0.9:
-                return False  # left awaiting its final edit
-            candidate.actions[f"final{round_}"] = ("review", rng.choice(project.managers), Decision.APPROVE, "")
-        return True
-
-    def _edit(self, candidate, round_):
-        text = revise(self.rng, candidate.passage, candidate.language, candidate.texts[-1], candidate.choices,
-                      set(candidate.texts))
-        candidate.texts.append(text)
-        candidate.actions[f"edit{round_}"] = ("edit",)
-
-    # -- writing one batch --
-
-    def _write_batch(self, documents: list[DocumentPlan]) -> None:
-        self._write_documents(documents)
-        segments = [s for d in documents for s in d.segments]
-        self._write_segments(segments)
-        candidates = [c for s in segments for c in s.candidates]
-        self._write_candidates(candidates)
-        for phase in PHASES:
-            acting = [(c, c.actions[phase]) for c in candidates if phase in c.actions]
-            if phase.startswith("edit"):
-                self._write_edits(acting)
-            else:
-                self._write_decisions(acting)
-        for segment in segments:
-            if segment.late_correction:
-                reviewer, text, reason = segment.late_correction
-                segment_edit(segment=segment.obj, user=reviewer, base_version=segment.obj.version, source_text=text,
-                             reason=reason)
-                self.tally["late source corrections"] += 1
-        self._write_comments(segments, candidates)
-
-    def _write_documents(self, documents):
-        objs = []
-        for plan in documents:
-            plan.obj = Document(project=plan.project.project, created_by=plan.creator, **plan.fields)
-            plan.obj._history_user = plan.creator
-            objs.append(plan.obj)
-        _create(objs, user=documents[0].creator, reason="Document created")
-        assessed = []
-        for plan in documents:
-            if plan.authenticity != Authenticity.UNVERIFIED:
-                plan.obj.authenticity = plan.authenticity
-                plan.obj.updated_at = timezone.now()
-                plan.obj._history_user = plan.creator
-                plan.obj._change_reason = AUTHENTICITY_REASONS[plan.authenticity]
-                assessed.append(plan.obj)
-        _update(assessed, ["authenticity", "updated_at"], user=self.actor, reason="Authenticity assessed")
-        self.tally["documents"] += len(objs)
-
-    def _write_segments(self, segments):
-        objs = []
-        for plan in segments:
-            plan.obj = Segment(document=plan.document.obj, position=plan.position, source_text=plan.source_v1,
-                               source_hash=source_fingerprint(plan.source_v1))
-            plan.obj._history_user = plan.document.transcriber
-            plan.obj._change_reason = f"Transcribed {len(plan.document.segments)} segments (split by line)"
-            objs.append(plan.obj)
-        _create(objs, user=self.actor, reason="Transcribed")
-        corrected = []
-        for plan in segments:
-            if plan.correction:
-                reviewer, reason = plan.correction
-                plan.obj.source_text = plan.source
-                plan.obj.source_hash = source_fingerprint(plan.source)
-                plan.obj.version += 1
-                plan.obj.updated_at = timezone.now()
-                plan.obj._history_user, plan.obj._change_reason = reviewer, reason
-                corrected.append(plan.obj)
-        _update(corrected, ["source_text", "source_hash", "version", "updated_at"], user=self.actor,
-                reason="Corrected transcription")
-        self.tally["segments"] += len(objs)
-
-    def _write_candidates(self, candidates):
-        now = timezone.now()
-        objs = []
-        for plan in candidates:
-            text = plan.texts[0]
-            obj = Translation(
-                segment=plan.segment.obj, language=plan.language, author=plan.author, edited_by=plan.author,
-                text=text, text_hash=text_fingerprint(text), note=plan.note, version=1,
-                submitted_at=now if plan.submitted else None,
-            )
-            project = plan.segment.document.project.project
-            obj.state = state_for(obj, segment=plan.segment.obj, project=project, reviews=[])
-            obj._history_user = plan.author
-            obj._change_reason = "Submitted candidate" if plan.submitted else "Saved draft"
-            objs.append(obj)
-        _create(objs, user=self.actor, reason="Submitted candidate")
-        for plan, obj in zip(candidates, objs):
-            plan.translation_id = obj.pk
-        self.tally["translations"] += len(objs)
-
-    def _write_decisions(self, acting):
-        groups: dict[tuple, list] = {}
-        for plan, (_, reviewer, decision, comment) in acting:
-            groups.setdefault((reviewer.pk, decision, comment), [reviewer]).append(plan)
-        for (_, decision, comment), (reviewer, *plans) in groups.items():
-            for start in range(0, len(plans), DECISION_CHUNK):
-                chunk = plans[start : start + DECISION_CHUNK]
-                outcome = reviews_record_bulk(
-                    reviewer=reviewer, items=[(p.translation_id, p.version) for p in chunk], decision=decision,
-                    comment=comment,
-                )
-                if outcome.skipped:
-                    translation, message = outcome.skipped[0]
-                    raise LoadError(
-                        f"{reviewer.username} could not {decision} translation #{translation.pk}: {message}"
-                    )
-                self.tally["reviews"] += outcome.decided_count
-
-    def _write_edits(self, acting):
-        """New versions of candidates (text edits) and drafts submitted for review."""
-        if not acting:
-            return
-        current = Translation.objects.in_bulk([plan.translation_id for plan, _ in acting])
-        now = timezone.now()
-        edited, submitted = [], []
-        for plan, (action,) in acting:
-            obj = current[plan.translation_id]
-            if obj.version != plan.version or obj.edited_by_id != plan.author.pk:
-                raise LoadError(
-                    f"Translation #{obj.pk} moved on (version {obj.version}); the plan expected {plan.version}."
-                )
-            if action == "submit":
-                obj.submitted_at = now
-                obj._change_reason = "Submitted for review"
-                submitted.append(obj)
-            else:
-                plan.version += 1
-                obj.text = plan.texts[plan.version - 1]
-                obj.text_hash = text_fingerprint(obj.text)
-                obj.version = plan.version
-                obj._change_reason = f"Edited text (version {plan.version})"
-                edited.append(obj)
-            # A text never seen before on this candidate (or never submitted): no review counts for it yet.
-            obj.state = state_for(obj, segment=plan.segment.obj, project=plan.segment.document.project.project,
-                                  reviews=[])
-            obj.updated_at = now
-            obj._history_user = plan.author
-        _update(edited, EDIT_FIELDS, user=self.actor, reason="Edited text")
-        _update(submitted, SUBMIT_FIELDS, user=self.actor, reason="Submitted for review")
-        self.tally["edits"] += len(edited)
-
-    def _write_comments(self, segments, candidates):
-        objs = []
-        for plan in segments:
-            if plan.comment:
-                author, body = plan.comment
-                objs.append(Comment(project=plan.document.project.project, segment=plan.obj, author=author, body=body))
-        for plan in candidates:
-            if self.rng.random() < 0.1:
-                project = plan.segment.document.project
-                author = self.rng.choice(project.commenters)
-                body = self.rng.choice(TRANSLATION_COMMENTS)
-                if self.rng.random() < 0.3:
-                    body = f"@{plan.author.username} {body}"
-                objs.append(Comment(project=project.project, translation_id=plan.translation_id, author=author,
-                                    body=body))
-        for obj in objs:
-            obj._history_user = obj.author
-            obj._change_reason = "Commented"
-        _create(objs, user=self.actor, reason="Commented")
-        self.tally["comments"] += len(objs)
-
-
-def _create(objs, *, user, reason):
-    """bulk_create_tracked, each history row naming the member set on its object."""
-    if objs:
-        bulk_create_tracked(objs, user=user, reason=reason, batch_size=WRITE_BATCH)
-        _forget_attribution(objs)
-
-
-def _update(objs, fields, *, user, reason):
-    if objs:
-        bulk_update_tracked(objs, fields, user=user, reason=reason, batch_size=WRITE_BATCH)
-        _forget_attribution(objs)
-
-
-def _forget_attribution(objs):
-    # Left in place, they would name the wrong member on the object's next history row.
-    for obj in objs:
-        for attribute in ("_history_user", "_change_reason"):
-            if hasattr(obj, attribute):
-                delattr(obj, attribute)
-
 
 def generate_load(
-    *, scale: float, seed: int, actor, batch_documents: int = 20, progress: Callable | None = None
+    *, scale: float, seed: int, actor, batch_documents: int = BATCH_DOCUMENTS, jobs: int = 1,
+    progress: Callable | None = None,
 ) -> LoadResult:
     """Create synthetic load at `scale` (1 ≈ 1 000 documents), deterministic for `seed`."""
-    return LoadGenerator(scale=scale, seed=seed, actor=actor, batch_documents=batch_documents, progress=progress).run()
+    return LoadGenerator(
+        scale=scale, seed=seed, actor=actor, batch_documents=batch_documents, jobs=jobs, progress=progress
+    ).run()

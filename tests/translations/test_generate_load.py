@@ -6,6 +6,7 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count, F, Q
 
 from reviews.models import AuditEvent, Comment, Decision, Review
@@ -42,6 +43,10 @@ def test_it_creates_projects_people_documents_segments_candidates_versions_revie
     per_segment = Translation.objects.filter(language="en").values("segment").annotate(n=Count("id"))
     assert {row["n"] for row in per_segment} <= {2, 3, 4}
     assert Translation.objects.filter(version__gte=3).exists(), "some candidates reached a third version"
+    drafting = Translation.history.filter(history_change_reason__endswith="; submitted for review")
+    assert drafting.exists(), "some drafts were reworked and submitted with a last edit"
+    threads = Comment.objects.values("segment", "translation").annotate(n=Count("id")).filter(n__gte=2)
+    assert threads.exists(), "some discussions have replies"
     assert set(Review.objects.values_list("decision", flat=True)) == set(Decision.values)
     assert not Review.objects.exclude(decision=Decision.APPROVE).filter(comment="").exists()
     states = set(Translation.objects.values_list("state", flat=True))
@@ -121,3 +126,31 @@ def test_batches_commit_and_nobody_is_mailed(mailoutbox):
     generate(batch_documents=1)
     assert Review.objects.exists()
     assert mailoutbox == []
+
+
+def test_worker_processes_need_postgresql_outside_a_transaction(db):
+    with pytest.raises(CommandError, match="--jobs"):
+        call_command("generate_load", "--scale", SCALE, "--jobs", "2", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="worker processes need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_write_the_same_load_as_one_process():
+    """Each batch is planned from its own random stream: two processes writing
+    batches in whatever order give the rows one process gives."""
+    one, _, _ = generate(batch_documents=1, jobs=1)
+    two, out, _ = generate(batch_documents=1, jobs=2)
+    assert "2 processes" in out
+    one.pop("auth.User"), two.pop("auth.User")
+    assert two == one
+
+    def content(run):
+        rows = Translation.objects.filter(segment__document__project__slug__startswith=f"load-1-{run}-").values_list(
+            "segment__document__reference_number", "segment__position", "language", "author__username", "version",
+            "state", "is_published", "text",
+        )
+        return sorted((reference.rsplit("-", 1)[-1], *rest) for reference, *rest in rows)
+
+    assert content(2) == content(1)
+    call_command("verify_history", stdout=io.StringIO())
