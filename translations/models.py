@@ -255,8 +255,17 @@ class Translation(models.Model):
         ordering = ["segment_id", "language", "id"]
         indexes = [
             models.Index(fields=["segment", "language"], name="translation_segment_language"),
-            # The review queue: awaiting states, oldest first, keyset on id.
-            models.Index(fields=["state", "updated_at", "id"], name="translation_state_waiting"),
+            # The review queue, oldest first, cut on (updated_at, id): only the waiting
+            # versions, so a reviewer in every project and one in a single project read
+            # the same small index in queue order.
+            models.Index(
+                fields=["updated_at", "id"],
+                condition=Q(state__in=["submitted", "reviewed"]),
+                name="translation_waiting_queue",
+            ),
+            # Per-document progress on the dashboard: the submitted candidates of a page's
+            # segments, without reading every candidate of every segment.
+            models.Index(fields=["segment", "language"], condition=Q(state="submitted"), name="translation_submitted"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -113,6 +113,14 @@ def require(user, action: Action, project) -> None:
         raise NotAllowed(f"You may not {action.value.replace('_', ' ')} in this project.")
 
 
+def reviewing_project_ids(user) -> tuple[list[int], list[int]]:
+    """(projects where the user reviews, those where they also make final edits), from the cached roles."""
+    memberships = _memberships(user)
+    review = [p for p, (role, _) in memberships.items() if role in (Role.REVIEWER, Role.MANAGER)]
+    final = [p for p in review if memberships[p][0] == Role.MANAGER or memberships[p][1]]
+    return review, final
+
+
 def visible_project_ids(user) -> set[int] | None:
     """Project ids the user may see, or None meaning all (site admins)."""
     if is_site_admin(user):

@@ -1,18 +1,29 @@
 """Reads that pages need, each in a fixed number of queries whatever the data size."""
 
-from django.db.models import Count, Q
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
 
 from .models import Project, Segment, Translation, TranslationState
 from .permissions import roles_of, visible_project_ids
 
 
-def projects_for_home(user) -> list[Project]:
-    """The user's projects with document, segment and translation-state counts (4 queries)."""
+HOME_PAGE_SIZE = 12
+
+
+def projects_for_home(user, page_number=None):
+    """One page of the user's projects with document, segment and translation counts (4 queries).
+
+    The counts are taken for the projects on the page only, so someone in every
+    project (a lead reviewer, a site admin) costs what someone in twelve does,
+    and the translation counts come from one pass over those projects'
+    candidates, each count a filtered aggregate."""
     ids = visible_project_ids(user)
-    projects = Project.objects.annotate(document_count=Count("documents", distinct=True)).order_by("name")
+    projects = Project.objects.annotate(document_count=Count("documents", distinct=True)).order_by("name", "id")
     if ids is not None:
         projects = projects.filter(pk__in=ids)
-    projects = list(projects)
+    page = Paginator(projects, HOME_PAGE_SIZE).get_page(page_number)
+    projects = page.object_list = list(page.object_list)
     project_ids = [p.pk for p in projects]
     segment_counts = dict(
         Segment.objects.filter(document__project__in=project_ids, is_deleted=False)
@@ -20,32 +31,28 @@ def projects_for_home(user) -> list[Project]:
         .annotate(n=Count("id"))
         .values_list("document__project", "n")
     )
-    state_counts: dict[int, dict[str, int]] = {}
-    for project_id, state, n in (
-        Translation.objects.filter(segment__document__project__in=project_ids, segment__is_deleted=False)
-        .values_list("segment__document__project", "state")
-        .annotate(n=Count("id"))
-        .values_list("segment__document__project", "state", "n")
-    ):
-        state_counts.setdefault(project_id, {})[state] = n
-    published_counts = dict(
-        Translation.objects.filter(
-            Q(is_published=True), segment__document__project__in=project_ids, segment__is_deleted=False
+    translation_counts = {
+        row["segment__document__project"]: row
+        for row in Translation.objects.filter(segment__document__project__in=project_ids, segment__is_deleted=False)
+        .values("segment__document__project")
+        .annotate(
+            candidates=Count("id"),
+            submitted=Count("id", filter=Q(state=TranslationState.SUBMITTED)),
+            changes_requested=Count("id", filter=Q(state=TranslationState.CHANGES_REQUESTED)),
+            published=Count("id", filter=Q(is_published=True)),
         )
-        .values_list("segment__document__project")
-        .annotate(n=Count("id"))
-        .values_list("segment__document__project", "n")
-    )
+        .order_by()
+    }
     roles = roles_of(user)
     for project in projects:
-        counts = state_counts.get(project.pk, {})
+        counts = translation_counts.get(project.pk, {})
         project.segment_count = segment_counts.get(project.pk, 0)
-        project.awaiting_review = counts.get(TranslationState.SUBMITTED, 0)
-        project.changes_requested = counts.get(TranslationState.CHANGES_REQUESTED, 0)
-        project.published_count = published_counts.get(project.pk, 0)
-        project.candidate_count = sum(counts.values())
+        project.awaiting_review = counts.get("submitted", 0)
+        project.changes_requested = counts.get("changes_requested", 0)
+        project.published_count = counts.get("published", 0)
+        project.candidate_count = counts.get("candidates", 0)
         project.my_role = roles.get(project.pk)
-    return projects
+    return page
 
 
 def _count_subquery(queryset, group_field: str):
@@ -136,19 +143,40 @@ def document_progress(documents, languages: list[str]) -> None:
         document.progress = rows
 
 
+# What the workspace shows of a candidate; timestamps and fingerprints stay in the database.
+WORKSPACE_TRANSLATION_FIELDS = (
+    "id", "segment_id", "language", "author_id", "text", "note", "version", "state",
+    "is_published", "published_version", "published_text", "published_source_hash",
+)
+PERSON_FIELDS = ("id", "username", "first_name", "last_name")
+
+
 def workspace_segments(document, language: str, *, user=None, segment_ids=None) -> list[Segment]:
-    """Live segments of a document, each with ``candidates`` in one language (2 queries)."""
-    segments = Segment.objects.filter(document=document, is_deleted=False).order_by("position", "id")
+    """Live segments of a document, each with ``candidates`` in one language (3 queries).
+
+    Authors are prefetched, not joined: a document's few translators become a
+    few User objects instead of one per candidate."""
+    segments = (
+        Segment.objects.filter(document=document, is_deleted=False)
+        .only("id", "document_id", "position", "source_text", "source_hash", "version", "is_deleted")
+        .order_by("position", "id")
+    )
     if segment_ids is not None:
         segments = segments.filter(pk__in=segment_ids)
     segments = list(segments)
     by_segment: dict[int, list[Translation]] = {s.pk: [] for s in segments}
+    candidates = Translation.objects.filter(language=language)
+    if segment_ids is not None:
+        candidates = candidates.filter(segment__in=by_segment.keys())
+    else:  # the document's live segments by join, not a list of hundreds of ids
+        candidates = candidates.filter(segment__document=document, segment__is_deleted=False)
     for translation in (
-        Translation.objects.filter(segment__in=by_segment.keys(), language=language)
-        .select_related("author", "edited_by")
+        candidates.only(*WORKSPACE_TRANSLATION_FIELDS)
+        .prefetch_related(Prefetch("author", get_user_model().objects.only(*PERSON_FIELDS)))
         .order_by("segment_id", "-is_published", "created_at", "id")
     ):
-        by_segment[translation.segment_id].append(translation)
+        if translation.segment_id in by_segment:  # not a segment added since the first read
+            by_segment[translation.segment_id].append(translation)
     for segment in segments:
         segment.candidates = by_segment[segment.pk]
         segment.published = next((t for t in segment.candidates if t.is_published), None)

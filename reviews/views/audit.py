@@ -28,7 +28,7 @@ def audit_trail(request):
         before = int(request.GET.get("before", "")) if request.GET.get("before") else None
     except ValueError:
         before = None
-    events, next_before = audit_page(request.user, filters, before=before)
+    events, next_before = audit_page(request.user, filters, before=before, projects=projects)
     chosen = None
     if filters.get("project"):
         chosen = next((p for p in projects or [] if p.slug == filters["project"]), None)

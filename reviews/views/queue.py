@@ -9,7 +9,6 @@ import re
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,11 +20,11 @@ from translations.models import Translation, TranslationState
 from translations.permissions import is_member
 
 from ..models import Decision
-from ..selectors.queue import AGES, awaiting, facets, queue_page_rows, queue_queryset_for_page
+from ..selectors.queue import AGES, PAGE_SIZE, awaiting, facets, queue_page, queue_page_rows, queue_scope
 from ..services import review_record, reviews_record_bulk
+from ..services.decisions import MAX_BULK
 
 FILTERS = ("project", "document", "language", "translator", "state", "age")
-PAGE_SIZE = 25
 
 
 _ID = re.compile(r"[0-9]{1,18}")
@@ -51,16 +50,30 @@ def _filters(data) -> dict:
     return {name: value for name, value in values.items() if value}
 
 
+def _page_number(value) -> int | None:
+    value = (value or "").strip()
+    return int(value) if _ID.fullmatch(value) and 0 < int(value) <= 10**9 else None
+
+
 def review_queue(request):
     filters = _filters(request.GET)
-    queryset = awaiting(request.user, filters=filters)
-    page = Paginator(queue_queryset_for_page(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = queue_page_rows(list(page.object_list))
+    scope = queue_scope(request.user)
+    queryset = awaiting(request.user, filters=filters, scope=scope)
+    counts = facets(queryset, scope)
+    num_pages = max(1, -(-counts["total"] // PAGE_SIZE))
+    number = _page_number(request.GET.get("page"))
+    if number and not counts["capped"]:
+        number = min(number, num_pages)  # past the end: the last page, as before
+    # Past the counted part a bare page number is an offset read: slower the deeper it goes,
+    # but the same cost the page always had; the Next and Previous links carry cursors.
+    page = queue_page(queryset, after=request.GET.get("after"), before=request.GET.get("before"), number=number)
+    page.num_pages, page.num_pages_capped = num_pages, counts["capped"]
     context = {
         "page": page,
-        "rows": rows,
+        "rows": page.rows,
         "filters": filters,
-        "facets": facets(queryset),
+        "facets": counts,
+        "max_bulk": MAX_BULK,
         "query": urlencode(filters),
         "ages": list(AGES),
         "states": [(TranslationState.SUBMITTED, "Awaiting review"), (TranslationState.REVIEWED, "Awaiting final edit")],
@@ -101,8 +114,8 @@ def review_decide(request, translation_id):
     if not request.htmx:
         messages.success(request, f"{Decision(decision).label}: version {version} of “{translation.text[:60]}”.")
         return redirect(_local_next(request) or "review_queue")
-    translation.refresh_from_db()
-    return render(request, "reviews/queue.html#decided-row", {"t": translation, "review": review})
+    # The service's own locked instance: state and publication as just written, no reload.
+    return render(request, "reviews/queue.html#decided-row", {"t": review.translation, "review": review})
 
 
 @require_POST
@@ -111,7 +124,7 @@ def review_bulk(request):
     comment = request.POST.get("comment", "")
     if request.POST.get("scope") == "all":
         filters = _filters(request.POST)
-        items = list(awaiting(request.user, filters=filters).order_by("updated_at", "id").values_list("id", "version")[:5000])
+        items = list(awaiting(request.user, filters=filters).order_by("updated_at", "id").values_list("id", "version")[:MAX_BULK])
     else:
         items = []
         for value in request.POST.getlist("item"):

@@ -11,7 +11,8 @@ from ..selectors import projects_for_home
 def home(request):
     from reviews.selectors.queue import dashboard_counts
 
-    context = {"projects": projects_for_home(request.user), "counts": dashboard_counts(request.user)}
+    page = projects_for_home(request.user, request.GET.get("page"))
+    context = {"projects": page.object_list, "page": page, "counts": dashboard_counts(request.user)}
     return render(request, "translations/home.html", context)
 
 

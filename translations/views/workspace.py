@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from .. import services
 from ..exceptions import DomainError, EditConflict
 from ..forms import TranslationForm, form_error_message
+from ..links import ID, IdLink
 from ..permissions import Action, can
 from ..selectors import workspace_segments
 from .access import document_in, language_in, project_for, segment_in, translation_in
@@ -23,28 +24,59 @@ def workspace(request, slug, document_id, language):
     project = project_for(request, slug)
     document = document_in(project, document_id)
     language = language_in(project, language)
+    can_translate = can(request.user, Action.TRANSLATE, project)
     context = {
         "project": project,
         "document": document,
         "language": language,
-        "segments": workspace_segments(document, language, user=request.user),
+        "segments": _linked(
+            project, language, workspace_segments(document, language, user=request.user),
+            editor=request.user if can_translate else None,
+        ),
         "images": list(document.images.all()),
-        "can_translate": can(request.user, Action.TRANSLATE, project),
+        "can_translate": can_translate,
         "crumb": f"Translate into {language.upper()}",
     }
     return render(request, TEMPLATE, context)
 
 
+def _linked(project, language: str, segments: list, *, editor) -> list:
+    """Give each row and candidate its addresses, reversed once per page (see
+    translations.links), and mark the candidate the user edits in place (`editor`:
+    the user, when they may translate here)."""
+    segment_history = IdLink("segment_history", project.slug, ID)
+    segment_comments = IdLink("segment_comments", project.slug, ID)
+    translation_create = IdLink("translation_create", project.slug, ID, language)
+    translation_history = IdLink("translation_history", project.slug, ID)
+    translation_save = IdLink("translation_save", project.slug, ID)
+    for segment in segments:
+        segment.history_url = segment_history(segment.pk)
+        segment.comments_url = segment_comments(segment.pk)
+        segment.create_url = translation_create(segment.pk)
+        for candidate in segment.candidates:
+            candidate.history_url = translation_history(candidate.pk)
+            candidate.save_url = translation_save(candidate.pk)
+            candidate.editable = editor is not None and candidate.author_id == editor.pk
+        # The user's one editor in the row: a new version of their candidate, or a first one.
+        segment.editor_url = segment.mine.save_url if segment.mine else segment.create_url
+    return segments
+
+
 def _row(request, project, segment, language, *, status=200, **extra):
     if not request.htmx:
         return redirect("workspace", project.slug, segment.document_id, language)
-    [segment] = workspace_segments(segment.document, language, user=request.user, segment_ids=[segment.pk])
+    can_translate = can(request.user, Action.TRANSLATE, project)
+    [segment] = _linked(
+        project, language, workspace_segments(segment.document, language, user=request.user, segment_ids=[segment.pk]),
+        editor=request.user if can_translate else None,
+    )
     context = {
         "project": project,
         "document": segment.document,
         "language": language,
         "segment": segment,
-        "can_translate": can(request.user, Action.TRANSLATE, project),
+        "can_translate": can_translate,
+        "row_state": bool(extra),  # a save's outcome to show: saved, error, conflict (see the workspace_row tag)
         **extra,
     }
     return render(request, f"{TEMPLATE}#segment-row", context, status=status)
