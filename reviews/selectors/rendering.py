@@ -6,7 +6,8 @@ text comes from the ``published_*`` fields only, never from
 ``Translation.text``: a later draft must not reach a reader until it is itself
 approved (invariant 4). The ``text`` and ``note`` columns are not even loaded.
 
-Five queries whatever the document's length: segments, published
+Five queries whatever the document's length (and for any number of documents
+at once, ``approved_renderings``): segments, published
 translations, the approvals of the published texts, the history rows naming
 who wrote each published version (one per translation, chosen in SQL), and
 the people all of these name.
@@ -127,18 +128,29 @@ class ApprovedRendering:
 
 
 def approved_rendering(document: Document, language: str) -> ApprovedRendering:
-    """The document's live segments in order, each with its approved rendering in `language` (5 queries).
+    """The document's live segments in order, each with its approved rendering in `language` (5 queries)."""
+    return approved_renderings([document], language)[0]
+
+
+def approved_renderings(documents, language: str) -> list[ApprovedRendering]:
+    """``approved_rendering`` of each of `documents`, in their order, in the same 5 queries
+    however many documents there are (a project export reads them in chunks of this).
 
     Approvals and writers are read as plain rows and the people they name in one
     query of their own, so a document approved by three reviewers makes three
     User objects, not one per approval."""
-    segments = list(
-        Segment.objects.filter(document=document, is_deleted=False)
+    documents = list(documents)
+    if not documents:
+        return []
+    by_document: dict[int, list] = {document.pk: [] for document in documents}
+    for segment in (
+        Segment.objects.filter(document__in=by_document, is_deleted=False)
         .only("id", "document_id", "position", "source_text", "source_hash")
-        .order_by("position", "id")
-    )
+        .order_by("document_id", "position", "id")
+    ):
+        by_document[segment.document_id].append(segment)
     published = Translation.objects.filter(
-        segment__document=document, segment__is_deleted=False, language=language, is_published=True
+        segment__document__in=by_document, segment__is_deleted=False, language=language, is_published=True
     )
     translations = {t.segment_id: t for t in published.only(*PUBLISHED_FIELDS)}
     reviews = list(
@@ -168,28 +180,32 @@ def approved_rendering(document: Document, language: str) -> ApprovedRendering:
             Approval(people.get(reviewer_id), version, stage, created_at, source_text)
         )
 
-    rendered = []
-    for segment in segments:
+    def render(segment):
         translation = translations.get(segment.pk)
         if translation is None:
-            rendered.append(RenderedSegment(segment))
-            continue
+            return RenderedSegment(segment)
         written_at, writer_id = writers.get(translation.pk, (None, None))
-        rendered.append(
-            RenderedSegment(
-                segment,
-                translation_id=translation.pk,
-                text=translation.published_text,
-                version=translation.published_version,
-                published_at=translation.published_at,
-                author=people.get(translation.author_id),
-                written_by=people.get(writer_id) if writer_id is not None else None,
-                written_at=written_at if writer_id is not None else None,
-                approvals=approvals.get(translation.pk, []),
-                source_changed=translation.published_source_hash != segment.source_hash,
-            )
+        return RenderedSegment(
+            segment,
+            translation_id=translation.pk,
+            text=translation.published_text,
+            version=translation.published_version,
+            published_at=translation.published_at,
+            author=people.get(translation.author_id),
+            written_by=people.get(writer_id) if writer_id is not None else None,
+            written_at=written_at if writer_id is not None else None,
+            approvals=approvals.get(translation.pk, []),
+            source_changed=translation.published_source_hash != segment.source_hash,
         )
-    return ApprovedRendering(document=document, language=language, segments=rendered, generated_at=timezone.now())
+
+    now = timezone.now()
+    return [
+        ApprovedRendering(
+            document=document, language=language, segments=[render(s) for s in by_document[document.pk]],
+            generated_at=now,
+        )
+        for document in documents
+    ]
 
 
 def _published_version_writers(published):

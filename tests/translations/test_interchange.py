@@ -208,6 +208,29 @@ def test_project_export_is_a_zip_with_one_file_per_document(client, world):
     assert content_type == "application/zip"
 
 
+def test_project_export_reads_forty_documents_in_the_queries_of_two(world):
+    """Each document's file holds what exporting it alone gives; the number of
+    queries does not grow with the number of documents."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from translations.interchange.exporting import document_export_data, documents_export_data
+
+    make_document(world.project, world.manager, title="Second notebook")
+    with CaptureQueriesContext(connection) as two:
+        export_project(world.project, "en", "json")
+    for n in range(38):
+        make_document(world.project, world.manager, title=f"Notebook {n:02d}", lines=(f"{n}번째 줄이다.",))
+    with CaptureQueriesContext(connection) as forty:
+        content, _, _ = export_project(world.project, "en", "json")
+    assert len(zipfile.ZipFile(io.BytesIO(content)).namelist()) == 40
+    assert len(forty.captured_queries) == len(two.captured_queries)
+    documents = list(world.project.documents.order_by("title", "id"))
+    together = documents_export_data(documents, "en")
+    assert [export.units for export in together] == [document_export_data(d, "en").units for d in documents]
+    assert any(unit.target == "First line." for export in together for unit in export.units)
+
+
 # --- Round trips ----------------------------------------------------------------
 
 

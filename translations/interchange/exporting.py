@@ -28,6 +28,8 @@ class Status:
     NOT_APPROVED = "not-approved"
 
 
+# Documents read together by a project export (a 10 000-segment project is ~35).
+EXPORT_CHUNK_DOCUMENTS = 200
 STATUS_EXPLANATIONS = {
     Status.APPROVED: "",
     Status.SOURCE_CHANGED: (
@@ -129,43 +131,54 @@ def _provenance(rendered) -> str:
 
 
 def document_export_data(document: Document, language: str) -> DocumentExport:
-    from reviews.selectors.rendering import approved_rendering
+    return documents_export_data([document], language)[0]
 
-    project = document.project
+
+def documents_export_data(documents, language: str) -> list[DocumentExport]:
+    """What the exports of `documents` (one project's) hold, in a fixed number of queries."""
+    from reviews.selectors.rendering import approved_renderings
+
+    documents = list(documents)
+    if not documents:
+        return []
+    project = documents[0].project
     if language not in project.target_languages:
         raise ExportRefused(f"{language!r} is not a target language of this project.")
-    rendering = approved_rendering(document, language)
     awaiting = set(
         Translation.objects.filter(
-            segment__document=document,
+            segment__document__in=documents,
             segment__is_deleted=False,
             language=language,
             state__in=(TranslationState.SUBMITTED, TranslationState.REVIEWED),
         ).values_list("segment_id", flat=True)
     )
-    units = []
-    for rendered in rendering.segments:
-        segment = rendered.segment
-        if rendered.is_approved:
-            status = Status.SOURCE_CHANGED if rendered.source_changed else Status.APPROVED
-        else:
-            status = Status.AWAITING_REVIEW if segment.pk in awaiting else Status.NOT_APPROVED
-        provenance = " ".join(filter(None, [_provenance(rendered), STATUS_EXPLANATIONS[status]]))
-        units.append(
-            ExportUnit(
-                segment_id=segment.pk,
-                position=segment.position,
-                source=segment.source_text,
-                target=rendered.text if rendered.is_approved else None,
-                status=status,
-                provenance=provenance,
-                published_at=rendered.published_at,
-                approvers=tuple(approval.reviewer for approval in rendered.approvals),
+    exports = []
+    for rendering in approved_renderings(documents, language):
+        units = []
+        for rendered in rendering.segments:
+            segment = rendered.segment
+            if rendered.is_approved:
+                status = Status.SOURCE_CHANGED if rendered.source_changed else Status.APPROVED
+            else:
+                status = Status.AWAITING_REVIEW if segment.pk in awaiting else Status.NOT_APPROVED
+            provenance = " ".join(filter(None, [_provenance(rendered), STATUS_EXPLANATIONS[status]]))
+            units.append(
+                ExportUnit(
+                    segment_id=segment.pk,
+                    position=segment.position,
+                    source=segment.source_text,
+                    target=rendered.text if rendered.is_approved else None,
+                    status=status,
+                    provenance=provenance,
+                    published_at=rendered.published_at,
+                    approvers=tuple(approval.reviewer for approval in rendered.approvals),
+                )
             )
-        )
-    return DocumentExport(
-        document=document, project=project, language=language, units=units, generated_at=rendering.generated_at
-    )
+        exports.append(DocumentExport(
+            document=rendering.document, project=project, language=language, units=units,
+            generated_at=rendering.generated_at,
+        ))
+    return exports
 
 
 def export_document(document: Document, language: str, fmt: str) -> tuple[bytes, str, str]:
@@ -188,10 +201,14 @@ def export_project(project: Project, language: str, fmt: str) -> tuple[bytes, st
     if language not in project.target_languages:
         raise ExportRefused(f"{language!r} is not a target language of this project.")
     buffer = io.BytesIO()
+    documents = list(Document.objects.filter(project=project).order_by("title", "id"))
+    for document in documents:
+        document.project = project
+    writer = WRITERS[fmt]
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for document in Document.objects.filter(project=project).order_by("title", "id"):
-            document.project = project
-            content, _, filename = export_document(document, language, fmt)
-            archive.writestr(filename, content)
+        # Documents in chunks: a fixed number of queries per chunk, memory bounded by its size.
+        for start in range(0, len(documents), EXPORT_CHUNK_DOCUMENTS):
+            for export in documents_export_data(documents[start : start + EXPORT_CHUNK_DOCUMENTS], language):
+                archive.writestr(export.filename(writer.EXTENSION), writer.write(export))
     stamp = datetime.now(UTC).strftime("%Y%m%d")
     return buffer.getvalue(), "application/zip", f"{project.slug}-{language}-{fmt}-{stamp}.zip"
