@@ -34,4 +34,7 @@ urlpatterns = [
     path("", include("reviews.urls_audit_detail")),
     path("", include("reviews.urls_rendering")),
     path("", include("reviews.urls_packets")),
+    path("", include("translations.urls_glossary")),
+    path("", include("translations.urls_memory")),
+    path("", include("reviews.urls_quality")),
 ]

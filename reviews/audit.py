@@ -22,6 +22,12 @@ KINDS = {
     "reviews.review": "review",
     "reviews.comment": "comment",
     "reviews.notificationpreference": "preference",
+    "translations.glossaryterm": "glossary",
+    "translations.memoryentry": "memory",
+    "reviews.checkfinding": "check",
+    "reviews.qualitypolicy": "quality_policy",
+    "reviews.errorannotation": "annotation",
+    "reviews.backtranslation": "back_translation",
 }
 KIND_LABELS = {
     "project": "Project / policy",
@@ -33,6 +39,12 @@ KIND_LABELS = {
     "review": "Review",
     "comment": "Comment",
     "preference": "Notification settings",
+    "glossary": "Glossary term",
+    "memory": "Translation memory",
+    "check": "Quality check",
+    "quality_policy": "Quality policy",
+    "annotation": "MQM annotation",
+    "back_translation": "Back-translation",
 }
 
 
@@ -50,6 +62,15 @@ _SUMMARIES = {
     "review": lambda row: f"{row.decision} v{row.version}: {row.text}",
     "comment": lambda row: row.body,
     "preference": lambda row: "notification settings",
+    "glossary": lambda row: f"{row.source_term} ({row.language}) → {', '.join(row.approved or [])}",
+    "memory": lambda row: f"{row.source_text} → {row.target_text}",
+    "check": lambda row: f"{row.check_id} on v{row.version}" + (f" dismissed: {row.dismissed_reason}"
+                                                                  if row.dismissed_at else ""),
+    "quality_policy": lambda row: f"weights {row.weight_neutral}/{row.weight_minor}/{row.weight_major}/"
+                                  f"{row.weight_critical}, pass {row.pass_threshold}",
+    "annotation": lambda row: f"{row.dimension}/{row.subtype} {row.severity} on v{row.version}: "
+                              f"{row.text[row.start:row.end]}",
+    "back_translation": lambda row: f"v{row.version} [{row.state}]: {row.text or row.request_note}",
 }
 
 
@@ -65,7 +86,7 @@ def _scopes(kind, rows) -> list[tuple[int | None, int | None]]:
 
     if kind == "project":
         return [(r.id, None) for r in rows]
-    if kind == "membership":
+    if kind in ("membership", "glossary", "memory", "quality_policy"):
         return [(r.project_id, None) for r in rows]
     if kind == "document":
         return [(r.project_id, r.id) for r in rows]
@@ -82,7 +103,7 @@ def _scopes(kind, rows) -> list[tuple[int | None, int | None]]:
             )
         }
         return [docs.get(r.segment_id, (None, None)) for r in rows]
-    if kind == "review":
+    if kind in ("review", "check", "annotation", "back_translation"):
         docs = {
             tid: (pid, did)
             for tid, did, pid in Translation.objects.filter(pk__in={r.translation_id for r in rows}).values_list(

@@ -1,6 +1,7 @@
 """The judgement: reviews of exact translation versions, and discussion."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -191,3 +192,178 @@ class IntegrityCheck(models.Model):
 
     class Meta:
         ordering = ["-finished_at"]
+
+
+# --- Aids to judgement: checks, MQM annotations, back-translations -------------
+
+
+class Severity(models.TextChoices):
+    """Severity of an automatic check's finding."""
+
+    ERROR = "error", "Error"
+    WARNING = "warning", "Warning"
+    INFO = "info", "Info"
+
+
+class CheckFinding(models.Model):
+    """What an automatic quality check found in one version of a translation.
+
+    Checks run when a version is saved and their findings are stored, so the
+    queue can filter by them. A finding belongs to the version it was found in
+    (``version``); a new version gets its own findings. A reviewer or the
+    translator may dismiss a finding with a reason, which history records.
+    """
+
+    translation = models.ForeignKey(Translation, on_delete=models.PROTECT, related_name="check_findings")
+    version = models.PositiveIntegerField()
+    check_id = models.CharField(max_length=40)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    message = models.TextField()
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    dismissed_reason = models.TextField(blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TrackedManager()
+    history = tracked_history()
+
+    class Meta:
+        ordering = ["translation_id", "version", "id"]
+        indexes = [
+            # The queue's filter: open findings of one check.
+            models.Index(fields=["check_id", "translation"], condition=Q(dismissed_at__isnull=True),
+                         name="check_finding_open"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["translation", "version", "check_id"], name="check_finding_once"),
+            models.CheckConstraint(condition=Q(severity__in=Severity.values), name="check_finding_severity_valid"),
+            models.CheckConstraint(
+                condition=Q(dismissed_at__isnull=True) | (Q(dismissed_by__isnull=False) & ~Q(dismissed_reason="")),
+                name="check_finding_dismissal_names_who_and_why",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.check_id} on v{self.version} of translation {self.translation_id}"
+
+
+class QualityPolicy(models.Model):
+    """A project's MQM settings: penalty weights per severity and the pass mark.
+
+    Absent means the defaults (MQM Core's 0/1/5/25, pass at 95 of 100).
+    """
+
+    project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="quality_policy")
+    weight_neutral = models.PositiveSmallIntegerField(default=0)
+    weight_minor = models.PositiveSmallIntegerField(default=1)
+    weight_major = models.PositiveSmallIntegerField(default=5)
+    weight_critical = models.PositiveSmallIntegerField(default=25)
+    pass_threshold = models.DecimalField(
+        max_digits=5, decimal_places=2, default=95,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Quality score (0-100) a document or translator must reach to pass.",
+    )
+    length_ratio_tolerance = models.DecimalField(
+        max_digits=4, decimal_places=2, default=2,
+        validators=[MinValueValidator(1.1), MaxValueValidator(10)],
+        help_text="Flag a rendering whose length ratio to its source is this many times off the project's norm.",
+    )
+
+    objects = TrackedManager()
+    history = tracked_history()
+
+    class Meta:
+        verbose_name_plural = "quality policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pass_threshold__gte=0) & Q(pass_threshold__lte=100), name="quality_pass_threshold_0_100"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Quality policy of {self.project}"
+
+
+class MqmSeverity(models.TextChoices):
+    NEUTRAL = "neutral", "Neutral"
+    MINOR = "minor", "Minor"
+    MAJOR = "major", "Major"
+    CRITICAL = "critical", "Critical"
+
+
+class ErrorAnnotation(models.Model):
+    """A reviewer's MQM error on a span of one exact version of a translation.
+
+    ``start``/``end`` are character offsets into ``text``, the version's text as
+    it was annotated (kept with its fingerprint): an annotation stays with the
+    version it was made on and never moves to a later one.
+    """
+
+    translation = models.ForeignKey(Translation, on_delete=models.PROTECT, related_name="error_annotations")
+    version = models.PositiveIntegerField()
+    text = models.TextField()
+    text_hash = models.CharField(max_length=64)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    dimension = models.CharField(max_length=40)
+    subtype = models.CharField(max_length=60, blank=True)
+    severity = models.CharField(max_length=10, choices=MqmSeverity.choices)
+    note = models.TextField(blank=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="error_annotations")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TrackedManager()
+    history = tracked_history()
+
+    class Meta:
+        ordering = ["translation_id", "version", "start", "id"]
+        indexes = [models.Index(fields=["translation", "version"], name="error_annotation_version")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="error_annotation_span_ordered"),
+            models.CheckConstraint(condition=Q(severity__in=MqmSeverity.values), name="error_annotation_severity_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.dimension}/{self.subtype} {self.severity} on v{self.version} of translation {self.translation_id}"
+
+
+class BackTranslationState(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    DONE = "done", "Done"
+    DECLINED = "declined", "Declined"
+
+
+class BackTranslation(models.Model):
+    """A rendering translated back into the source language by another member, for comparison.
+
+    Bound to the version it was asked for (``version``, ``rendering``); shown
+    beside the source, never published.
+    """
+
+    translation = models.ForeignKey(Translation, on_delete=models.PROTECT, related_name="back_translations")
+    version = models.PositiveIntegerField()
+    rendering = models.TextField(help_text="The version's text, as it was when the back-translation was asked for.")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="back_translations")
+    request_note = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=BackTranslationState.choices, default=BackTranslationState.REQUESTED)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TrackedManager()
+    history = tracked_history()
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=BackTranslationState.values), name="back_translation_state_valid"),
+            models.CheckConstraint(
+                condition=~Q(state=BackTranslationState.DONE) | ~Q(text=""), name="back_translation_done_has_text"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Back-translation of v{self.version} of translation {self.translation_id}"

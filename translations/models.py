@@ -300,3 +300,82 @@ class Translation(models.Model):
     @property
     def source_changed_since_publication(self) -> bool:
         return self.is_published and self.published_source_hash != self.segment.source_hash
+
+
+class PartOfSpeech(models.TextChoices):
+    NOUN = "noun", "Noun"
+    VERB = "verb", "Verb"
+    ADJECTIVE = "adjective", "Adjective"
+    ADVERB = "adverb", "Adverb"
+    PHRASE = "phrase", "Phrase"
+    NAME = "name", "Proper name"
+    TITLE = "title", "Title or form of address"
+    OTHER = "other", "Other"
+
+
+class GlossaryTerm(models.Model):
+    """A project's fixed rendering of a source term in one target language.
+
+    ``approved`` lists the renderings a translation may use (the first is the
+    preferred one); ``forbidden`` lists renderings the team has ruled out. A
+    translation of a segment whose source contains the term should use one of
+    the approved renderings and none of the forbidden ones (a quality check).
+    Managers edit the glossary; every change is in history.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="glossary_terms")
+    language = models.CharField(max_length=16, validators=[language_code_validator])
+    source_term = models.CharField(max_length=200)
+    approved = models.JSONField(default=list, blank=True, help_text="Approved renderings, preferred first.")
+    forbidden = models.JSONField(default=list, blank=True, help_text="Renderings not to be used.")
+    part_of_speech = models.CharField(max_length=12, choices=PartOfSpeech.choices, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TrackedManager()
+    history = tracked_history()
+
+    class Meta:
+        ordering = ["source_term", "language", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "language", "source_term"], name="glossary_term_unique"),
+            models.CheckConstraint(condition=~Q(source_term=""), name="glossary_term_not_empty"),
+            models.CheckConstraint(
+                condition=Q(part_of_speech__in=[""] + PartOfSpeech.values), name="glossary_part_of_speech_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source_term} → {', '.join(self.approved) or '—'} ({self.language})"
+
+
+class MemoryEntry(models.Model):
+    """A source/target pair imported into a project's translation memory (e.g. from TMX).
+
+    Approved renderings of the project's own segments are the memory too; these
+    are pairs from outside (an earlier tool, another archive). They suggest,
+    never publish: inserting one makes an ordinary candidate that is reviewed
+    like any other.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="memory_entries")
+    language = models.CharField(max_length=16, validators=[language_code_validator])
+    source_text = models.TextField()
+    target_text = models.TextField()
+    origin = models.CharField(max_length=255, blank=True, help_text="Where the pair came from, e.g. a TMX file name.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TrackedManager()
+    history = tracked_history()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["project", "language"], name="memory_entry_project_language")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(source_text="") & ~Q(target_text=""), name="memory_entry_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.source_text[:40]} → {self.target_text[:40]}"
