@@ -45,6 +45,11 @@ class Project(models.Model):
         help_text="After review, a rendering also needs a final edit by a manager or a designated final editor.",
     )
     translators_may_create_documents = models.BooleanField(default=False)
+    shares_memory = models.BooleanField(
+        default=False,
+        help_text="Offer this project's approved renderings as translation-memory suggestions in the other "
+        "projects its members belong to.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TrackedManager()
