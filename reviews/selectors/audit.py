@@ -117,7 +117,11 @@ def _newest_of_each_project(events, project_ids: list[int], wanted: int):
     past every event of the projects the reader cannot see (a busy project
     they do not audit makes their first page slow). Databases that cannot
     order and limit the parts of a UNION (SQLite) keep the plain read."""
-    if not connection.features.supports_slicing_ordering_in_compound or len(project_ids) > MAX_UNION_PROJECTS:
+    if (
+        not connection.features.supports_slicing_ordering_in_compound
+        or len(project_ids) > MAX_UNION_PROJECTS
+        or events.query.is_empty()  # a filter that matches nothing (Django's union of none() is not a union)
+    ):
         return events
     parts = [events.filter(project_id=pk).order_by("-id").values_list("id", flat=True)[:wanted] for pk in project_ids]
     ids = list(parts[0].union(*parts[1:], all=True).order_by("-id")[:wanted])

@@ -48,3 +48,16 @@ def test_the_text_filter_finds_rare_and_common_words(client, project, people):
     common = client.get(reverse("audit_trail"), {"q": "E"}).context["events"]
     matching = [e for e in AuditEvent.objects.order_by("-id") if "e" in (e.reason + e.summary).lower()]
     assert [e.pk for e in common] == [e.pk for e in matching[:50]]
+
+
+def test_a_filter_that_matches_nobody_shows_an_empty_trail_across_projects(client, admin_user, people):
+    """A person filter naming no user (actor 0) over several audited projects: an empty
+    page, not an error (the per-project union must not be built from nothing)."""
+    for n in range(2):
+        project = make_project(admin_user, slug=f"audited-{n}", members={people["auditor"]: Role.AUDITOR})
+        make_document(project, admin_user, title=f"Doc {n}")
+    client.force_login(people["auditor"])
+    newest = AuditEvent.objects.order_by("-id").first()
+    response = client.get(reverse("audit_trail"), {"actor": "0", "kind": "project", "before": newest.pk})
+    assert response.status_code == 200
+    assert list(response.context["events"]) == []
