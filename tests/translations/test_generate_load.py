@@ -2,8 +2,12 @@
 review services, so it keeps every invariant and verify_history passes."""
 
 import io
+import os
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -18,8 +22,11 @@ SCALE = "0.002"
 
 
 def generate(seed="1", **options):
+    """In this process, so with one writer: forking here would copy the connections other
+    tests' threads (live servers) left open; worker processes are tested in a fresh process."""
     out, err = io.StringIO(), io.StringIO()
     before = table_counts()
+    options.setdefault("jobs", 1)
     call_command("generate_load", "--scale", SCALE, "--seed", seed, stdout=out, stderr=err, **options)
     after = table_counts()
     return {label: after[label] - before[label] for label in after}, out.getvalue(), err.getvalue()
@@ -138,9 +145,26 @@ def test_worker_processes_need_postgresql_outside_a_transaction(db):
 @pytest.mark.django_db(transaction=True)
 def test_worker_processes_write_the_same_load_as_one_process():
     """Each batch is planned from its own random stream: two processes writing
-    batches in whatever order give the rows one process gives."""
-    one, _, _ = generate(batch_documents=1, jobs=1)
-    two, out, _ = generate(batch_documents=1, jobs=2)
+    batches in whatever order give the rows one process gives. Run as
+    `manage.py generate_load` in a fresh process, as people run it."""
+    from tests.hardening.test_concurrency_gunicorn import scratch_database_url
+
+    url = scratch_database_url(connection.settings_dict["NAME"])
+
+    def command(jobs):
+        before = table_counts()
+        result = subprocess.run(
+            [sys.executable, "manage.py", "generate_load", "--scale", SCALE, "--seed", "1", "--batch-documents", "1",
+             "--jobs", str(jobs)],
+            cwd=settings.BASE_DIR, env={**os.environ, "DATABASE_URL": url, "DEBUG": "1"},
+            capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        after = table_counts()
+        return {label: after[label] - before[label] for label in after}, result.stdout
+
+    one, _ = command(1)
+    two, out = command(2)
     assert "2 processes" in out
     one.pop("auth.User"), two.pop("auth.User")
     assert two == one
