@@ -1,5 +1,19 @@
 """Addresses of this aid (see the module's views); included from config.urls."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from .views import checks, quality
+
+urlpatterns = [
+    path("p/<slug:slug>/t/<id:translation_id>/quality/", quality.translation_quality, name="translation_quality"),
+    path("p/<slug:slug>/t/<id:translation_id>/quality/annotate/", quality.translation_annotate,
+         name="translation_annotate"),
+    path("p/<slug:slug>/t/<id:translation_id>/quality/remove/", quality.translation_annotation_delete,
+         name="translation_annotation_delete"),
+    path("p/<slug:slug>/t/<id:translation_id>/back-translation/", quality.back_translation_ask,
+         name="back_translation_request"),
+    path("p/<slug:slug>/d/<id:document_id>/quality/<str:language>/", quality.document_quality,
+         name="document_quality"),
+    path("back-translations/", quality.back_translations, name="back_translations"),
+    path("p/<slug:slug>/findings/<id:finding_id>/dismiss/", checks.finding_dismiss, name="check_finding_dismiss"),
+]

@@ -137,7 +137,9 @@ class Table:
 
 def tables() -> list[Table]:
     """Every tracked model of a project, each after the models it refers to."""
-    from reviews.models import Comment, Review
+    from reviews.models import BackTranslation, CheckFinding, Comment, ErrorAnnotation, QualityPolicy, Review
+
+    from .models import GlossaryTerm, MemoryEntry
 
     return [
         Table(Project, "pk", None),
@@ -148,6 +150,12 @@ def tables() -> list[Table]:
         Table(Translation, "segment__document__project", "segment"),
         Table(Review, "translation__segment__document__project", "translation"),
         Table(Comment, "project", "project"),
+        Table(GlossaryTerm, "project", "project"),
+        Table(MemoryEntry, "project", "project"),
+        Table(QualityPolicy, "project", "project"),
+        Table(CheckFinding, "translation__segment__document__project", "translation"),
+        Table(ErrorAnnotation, "translation__segment__document__project", "translation"),
+        Table(BackTranslation, "translation__segment__document__project", "translation"),
     ]
 
 

@@ -184,3 +184,37 @@ def workspace_segments(document, language: str, *, user=None, segment_ids=None) 
         for candidate in segment.candidates:
             candidate.segment = segment  # no query when templates ask for it
     return segments
+
+
+def glossary_for(project, language: str):
+    """The project's glossary in one target language, matcher compiled (1 query)."""
+    from .glossary import Glossary
+    from .models import GlossaryTerm
+
+    terms = GlossaryTerm.objects.filter(project=project, language=language).only(
+        "id", "source_term", "language", "approved", "forbidden", "part_of_speech", "note"
+    )
+    return Glossary(terms, language=language, source_language=project.source_language)
+
+
+GLOSSARY_PAGE_SIZE = 50
+
+
+def glossary_page(project, *, search: str = "", language: str = "", page_number=None):
+    """One page of a project's glossary, filtered by a search in terms, renderings and notes (2 queries)."""
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    from .models import GlossaryTerm
+
+    terms = GlossaryTerm.objects.filter(project=project).order_by("source_term", "language", "id")
+    if language:
+        terms = terms.filter(language=language)
+    if search:
+        terms = terms.annotate(
+            approved_text=Cast("approved", TextField()), forbidden_text=Cast("forbidden", TextField())
+        ).filter(
+            Q(source_term__icontains=search) | Q(approved_text__icontains=search)
+            | Q(forbidden_text__icontains=search) | Q(note__icontains=search)
+        )
+    return Paginator(terms, GLOSSARY_PAGE_SIZE).get_page(page_number)

@@ -28,8 +28,9 @@ from django.utils import timezone
 from translations.models import Document, Project, Translation, TranslationState
 from translations.permissions import is_site_admin, reviewing_project_ids
 
-from ..checks import run_checks
-from ..models import Review
+from ..checks import CHECKS
+from ..models import CheckFinding, Review
+from .checks import open_findings
 
 AGES = {"1d": timedelta(days=1), "3d": timedelta(days=3), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 WAITING_STATES = (TranslationState.SUBMITTED, TranslationState.REVIEWED)
@@ -109,6 +110,12 @@ def awaiting(user, *, filters: dict | None = None, scope: QueueScope | None = No
         queryset = queryset.filter(state=filters["state"])
     if filters.get("age") in AGES:
         queryset = queryset.filter(updated_at__lte=timezone.now() - AGES[filters["age"]])
+    if filters.get("check") in CHECKS:
+        # Open findings of the version waiting, read through the partial index of open findings.
+        queryset = queryset.filter(Exists(CheckFinding.objects.filter(
+            check_id=filters["check"], translation=OuterRef("pk"), version=OuterRef("version"),
+            dismissed_at__isnull=True,
+        )))
     return queryset
 
 
@@ -133,13 +140,14 @@ def facets(queryset, scope: QueueScope | None = None) -> dict:
     and the reviewer's own decisions five times over (2.6 s for 51 000 waiting)."""
     rows = list(
         queryset.order_by(*ORDER).values_list(
-            "segment__document__project_id", "segment__document_id", "language", "author_id", "state"
+            "segment__document__project_id", "segment__document_id", "language", "author_id", "state", "id", "version"
         )[: COUNT_CAP + 1]
     )
     capped = len(rows) > COUNT_CAP
     rows = rows[:COUNT_CAP]
-    columns = list(zip(*rows)) or [()] * 5
-    by_project, by_document, by_language, by_author, by_state = (Counter(column) for column in columns)
+    columns = list(zip(*rows)) or [()] * 7
+    by_project, by_document, by_language, by_author, by_state = (Counter(column) for column in columns[:5])
+    by_check = _check_counts(dict(zip(columns[5], columns[6])))
 
     def top(counter, key=lambda value: value):
         return sorted(counter.items(), key=lambda item: (-item[1], key(item[0])))[:FACET_LIMIT]
@@ -181,7 +189,18 @@ def facets(queryset, scope: QueueScope | None = None) -> dict:
             if pk in people
         ],
         "states": [{"state": state, "n": n} for state, n in top(by_state)],
+        "checks": [{"id": check.id, "label": check.label, "n": by_check.get(check.id, 0)} for check in CHECKS.values()],
     }
+
+
+def _check_counts(versions: dict[int, int]) -> Counter:
+    """Open findings per check among the counted versions (1 query, none for an empty queue)."""
+    if not versions:
+        return Counter()
+    found = CheckFinding.objects.filter(translation_id__in=list(versions), dismissed_at__isnull=True).values_list(
+        "translation_id", "version", "check_id"
+    )
+    return Counter(check_id for translation_id, version, check_id in found if versions.get(translation_id) == version)
 
 
 # --- Pages ---------------------------------------------------------------------------------------
@@ -276,9 +295,12 @@ def queue_page(queryset, *, after: str | None = None, before: str | None = None,
 
 def queue_page_rows(translations: list[Translation]) -> list[Translation]:
     """Enrich one page of queue items: the published text of each segment and
-    language, the previous version's text, and the automatic checks (2 queries)."""
+    language, the previous version's text, the stored findings of the automatic
+    checks and the glossary of each project and language on the page (4 queries)."""
     if not translations:
         return translations
+    findings = open_findings(translations)
+    glossaries = _glossaries({(t.segment.document.project, t.language) for t in translations})
     pairs = Q()
     for t in translations:
         pairs |= Q(segment_id=t.segment_id, language=t.language)
@@ -316,8 +338,31 @@ def queue_page_rows(translations: list[Translation]) -> list[Translation]:
             t.compare_text = t.previous_text
         else:
             t.compare_label, t.compare_text = None, None
-        t.checks = run_checks(segment.source_text, t.text, target_language=t.language)
+        t.open_findings = findings.get(t.pk, [])
+        t.glossary = glossaries.get((segment.document.project_id, t.language))
     return translations
+
+
+def _glossaries(pairs) -> dict:
+    """A compiled Glossary per (project id, language) on a queue page (1 query)."""
+    from translations.glossary import Glossary
+    from translations.models import GlossaryTerm
+
+    if not pairs:
+        return {}
+    wanted = Q()
+    for project, language in pairs:
+        wanted |= Q(project_id=project.pk, language=language)
+    terms = {}
+    for term in GlossaryTerm.objects.filter(wanted).only(
+        "id", "project_id", "source_term", "language", "approved", "forbidden", "part_of_speech", "note"
+    ):
+        terms.setdefault((term.project_id, term.language), []).append(term)
+    return {
+        (project.pk, language): Glossary(terms.get((project.pk, language), []), language=language,
+                                         source_language=project.source_language)
+        for project, language in pairs
+    }
 
 
 def queue_queryset_for_page(queryset):

@@ -9,12 +9,18 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from translations import services
 from translations.forms import normalised_text
 from translations.models import Membership, Role
 from translations.permissions import Action
 from translations.views.access import project_for
+
+from ..forms import QualityPolicyForm
+from ..models import QualityPolicy
+from ..selectors.quality import quality_policy_of
+from ..services.quality import quality_policy_update
 
 
 class PolicyForm(forms.Form):
@@ -45,6 +51,26 @@ def project_policy(request, slug):
         )
         messages.success(request, f"Updated {membership.user.get_full_name() or membership.user.username}.")
         return redirect("project_policy", project.slug)
+    policy = quality_policy_of(project)
+    shown = policy or QualityPolicy(project=project)  # an unsaved row holds the defaults
+    quality_initial = {name: getattr(shown, name) for name in QualityPolicyForm.base_fields
+                       if name not in ("reason", "shares_memory")}
+    quality_form = QualityPolicyForm(
+        request.POST if request.POST.get("form") == "quality" else None,
+        initial={**quality_initial, "shares_memory": project.shares_memory},
+        auto_id="id_quality_%s",  # the review policy form beside it has a "reason" field too
+    )
+    if request.method == "POST" and request.POST.get("form") == "quality" and quality_form.is_valid():
+        data = quality_form.cleaned_data
+        quality_policy_update(
+            project=project, user=request.user, weight_neutral=data["weight_neutral"],
+            weight_minor=data["weight_minor"], weight_major=data["weight_major"],
+            weight_critical=data["weight_critical"], pass_threshold=data["pass_threshold"],
+            length_ratio_tolerance=data["length_ratio_tolerance"], shares_memory=data["shares_memory"],
+            reason=data["reason"],
+        )
+        messages.success(request, "Quality policy saved. Scores use the new weights and pass mark from now on.")
+        return redirect(reverse("project_policy", args=[project.slug]) + "#quality")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         services.project_policy_update(
@@ -56,6 +82,7 @@ def project_policy(request, slug):
         return redirect("project_policy", project.slug)
     members = Membership.objects.filter(project=project).select_related("user").order_by("role", "user__username")
     return render(request, "reviews/policy.html", {
-        "project": project, "form": form, "members": members, "crumb": None, "Role": Role,
+        "project": project, "form": form, "quality_form": quality_form, "members": members, "crumb": None, "Role": Role,
         "policy_history": project.history.select_related("history_user")[:10],
+        "quality_history": policy.history.select_related("history_user")[:5] if policy else [],
     })

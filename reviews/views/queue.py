@@ -19,12 +19,13 @@ from translations.exceptions import DomainError, StaleVersion
 from translations.models import Translation, TranslationState
 from translations.permissions import is_member
 
+from ..checks import CHECKS
 from ..models import Decision
 from ..selectors.queue import AGES, PAGE_SIZE, awaiting, facets, queue_page, queue_page_rows, queue_scope
 from ..services import review_record, reviews_record_bulk
 from ..services.decisions import MAX_BULK
 
-FILTERS = ("project", "document", "language", "translator", "state", "age")
+FILTERS = ("project", "document", "language", "translator", "state", "age", "check")
 
 
 _ID = re.compile(r"[0-9]{1,18}")
@@ -47,6 +48,8 @@ def _filters(data) -> dict:
     values = {name: "" if "\x00" in value else value for name, value in values.items()}
     if values["document"] and not re.fullmatch(r"[0-9]{1,18}", values["document"]):
         values["document"] = ""
+    if values["check"] not in CHECKS:
+        values["check"] = ""
     return {name: value for name, value in values.items() if value}
 
 

@@ -57,6 +57,23 @@ TABLE = {
     "document_packet_html": ("GET", Action.VIEW),
     "segment_restore_version": ("POST", Action.MANAGE_DOCUMENTS),
     "translation_restore_version": ("POST", Action.MANAGE_DOCUMENTS),
+    "glossary": ("GET", Action.VIEW),
+    "glossary_term_create": ("POST", Action.MANAGE_POLICY),
+    "glossary_term_edit": ("GET", Action.MANAGE_POLICY),
+    "glossary_term_delete": ("POST", Action.MANAGE_POLICY),
+    "glossary_import": ("GET", Action.MANAGE_POLICY),
+    "glossary_export": ("GET", Action.VIEW),
+    "check_finding_dismiss": ("POST", Action.TRANSLATE),
+    "translation_quality": ("GET", Action.VIEW),
+    "translation_annotate": ("POST", Action.REVIEW),
+    "translation_annotation_delete": ("POST", Action.REVIEW),
+    "back_translation_request": ("POST", Action.REVIEW),
+    "document_quality": ("GET", Action.VIEW),
+    "memory": ("GET", Action.VIEW),
+    "memory_export": ("GET", Action.VIEW),
+    "memory_import": ("POST", Action.MANAGE_POLICY),
+    "memory_origin_remove": ("POST", Action.MANAGE_POLICY),
+    "segment_aids": ("GET", Action.VIEW),
 }
 _TRANSLATOR = {Action.VIEW, Action.TRANSCRIBE, Action.TRANSLATE, Action.COMMENT}
 RIGHTS = {
@@ -70,7 +87,7 @@ RIGHTS = {
 # Not scoped to one project in the address: any signed-in user reaches them;
 # what they show or change is limited by the services (tested in tests/reviews).
 UNSCOPED = {"home", "review_queue", "review_bulk", "notification_preferences", "audit_trail", "audit_verify", "audit_export",
-            "password_change", "password_change_done"}
+            "password_change", "password_change_done", "back_translations"}
 # Scoped by the object in the address: a non-member gets 404.
 OBJECT_SCOPED = {"review_decide": ("POST", "translation_id"), "audit_event": ("GET", "event_id")}
 PUBLIC = {"healthz", "login", "logout"}
@@ -89,10 +106,16 @@ def material(project, user):
     image = services.document_image_add(document=document, user=user, upload=png(), filename="p.png")
     from reviews.models import AuditEvent
 
+    term = services.glossary_term_create(project=project, user=user, language="en", source_term="줄", approved=["line"])
+    from reviews.models import CheckFinding
+    from translations.history import save_tracked
+
+    finding = save_tracked(CheckFinding(translation=translation, version=translation.version, check_id="walk",
+                                        severity="info", message="Walk."), user=user, reason="Access walk")
     event = AuditEvent.objects.filter(project=project).order_by("-id").first()
     return {"slug": project.slug, "document_id": document.pk, "segment_id": segment.pk,
             "translation_id": translation.pk, "image_id": image.pk, "language": "en", "event_id": event.pk,
-            "fmt": "csv", "format": "csv"}
+            "fmt": "csv", "format": "csv", "term_id": term.pk, "finding_id": finding.pk}
 
 
 def app_patterns():
@@ -166,7 +189,7 @@ def test_non_members_get_404(client, two_projects, people, name):
     assert request(client, name, theirs).status_code == 404
 
 
-@pytest.mark.parametrize("name", [n for n in TABLE if n not in ("project_dashboard", "document_create", "project_policy", "project_export")])
+@pytest.mark.parametrize("name", [n for n in TABLE if n not in ("project_dashboard", "document_create", "project_policy", "project_export", "glossary", "glossary_term_create", "glossary_import", "glossary_export", "memory", "memory_export", "memory_import", "memory_origin_remove")])
 def test_another_projects_objects_through_ones_own_address_are_404(client, two_projects, people, name):
     mine, theirs = two_projects
     client.force_login(people["manager"])

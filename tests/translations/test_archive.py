@@ -118,6 +118,26 @@ def build_project(slug=SLUG):
     services.segment_split(segment=fifth, user=manager, base_version=fifth.version, at=7)
     comment_create(user=reviewer, translation=approved, body="@translator please check the idiom.")
     comment_create(user=translator, segment=second, body="The ink is smudged here.")
+    # The aids: a glossary term, an imported memory pair, the quality policy, an MQM
+    # annotation and a back-translation (check findings come with every save above).
+    from reviews.services.quality import (
+        back_translation_complete, back_translation_request, error_annotation_create, quality_policy_update,
+    )
+    from translations.history import save_tracked
+    from translations.models import MemoryEntry
+    from translations.services.glossary import glossary_term_create
+
+    glossary_term_create(project=project, user=manager, language="en", source_term="줄", approved=["line"],
+                         forbidden=["row"], part_of_speech="noun", note="As written in the notebook.")
+    save_tracked(MemoryEntry(project=project, language="en", source_text="첫째 줄.", target_text="Line one.",
+                             origin="old.tmx", created_by=manager), user=manager, reason="Imported old.tmx")
+    quality_policy_update(project=project, user=manager, weight_neutral=0, weight_minor=1, weight_major=5,
+                          weight_critical=25, pass_threshold=90, length_ratio_tolerance=2, shares_memory=False,
+                          reason="Pass mark for the pilot")
+    error_annotation_create(translation=rival, user=reviewer2, base_version=1, dimension="accuracy",
+                            subtype="omission", severity="major", start=0, end=4, note="Drops 'this is'.")
+    back = back_translation_request(translation=rival, user=reviewer, assignee=translator, base_version=1)
+    back_translation_complete(back_translation=back, user=translator, text="첫 줄.")
     return project
 
 

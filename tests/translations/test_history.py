@@ -179,9 +179,12 @@ _FORBIDDEN_CALLS = {"update", "bulk_update", "raw", "extra", "_update"}
 _RAW_SQL = {"cursor", "execute", "executemany", "RawSQL"}
 # The health check's SELECT 1 (a read), the load generator's ANALYZE (planner
 # statistics; no row changes), the benchmark's EXPLAIN of the SELECTs it
-# captured (reads), and the guard itself, which forwards to Django only inside
-# bulk_update_tracked.
+# captured (reads), translation memory's set_config of pg_trgm's similarity
+# threshold (a session setting), and the guard itself, which forwards to Django
+# only inside bulk_update_tracked.
 _ALLOWED = {
+    ("translations/memory.py", "cursor"),
+    ("translations/memory.py", "execute"),
     ("translations/views/home.py", "cursor"),
     ("translations/views/home.py", "execute"),
     ("translations/loadgen.py", "cursor"),

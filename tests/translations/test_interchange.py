@@ -728,7 +728,9 @@ def test_a_10000_unit_xliff_imports_in_a_bounded_number_of_queries(world, django
     started = time.perf_counter()
     parsed = read_upload(content, filename="big.xlf", language="en")
     parsed_at = time.perf_counter()
-    with django_assert_max_num_queries(60) as captured:
+    # Batches of rows, not rows: segments, translations, their history and audit events, and
+    # the automatic checks' findings (here a length-ratio note on most lines) with theirs.
+    with django_assert_max_num_queries(100) as captured:
         document_import(document=document, user=world.translator, language="en", parsed=parsed, filename="big.xlf")
     finished = time.perf_counter()
     print(f"\n10 000-unit XLIFF: read {parsed_at - started:.2f}s, import {finished - parsed_at:.2f}s "

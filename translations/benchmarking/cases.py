@@ -251,3 +251,21 @@ def export(data, runs):
     bench = data.bench
     url = reverse("project_export", args=[bench.project.slug, "en", "xliff"])
     return Plan(user=bench.translator, request=get(url), label=f"{url} ({data.sizes.project_segments:,} segments)")
+
+
+@case("tm_suggestions", "Translation-memory aid panel for one segment (htmx)")
+def tm_suggestions(data, runs):
+    """Each run asks for a different segment of the ~300-segment document, in order, so the
+    figure covers short and long, rare and common sources rather than one lucky one."""
+    document, user = data.workspace_document
+    language = document.project.target_languages[0]
+    segment_ids = list(
+        Segment.objects.filter(document=document, is_deleted=False).order_by("position").values_list("id", flat=True)
+    )
+    slug = document.project.slug
+
+    def request(client, index):
+        url = reverse("segment_aids", args=[slug, segment_ids[index % len(segment_ids)], language])
+        return client.get(url, HTTP_HX_REQUEST="true")
+
+    return Plan(user=user, request=request, label=f"segment_aids × {len(segment_ids)} segments of document {document.pk}")

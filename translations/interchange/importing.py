@@ -313,6 +313,11 @@ def document_import(
         bulk_update_tracked(
             changed_translations, fields, user=user, reason=f"{reason} (new version)", batch_size=BATCH_SIZE
         )
+    # The automatic checks of every version the import made, in bulk, as a save would run them.
+    from reviews.services.checks import check_findings_record
+
+    check_findings_record(translations=new_translations, user=user, reason=f"{reason}: automatic checks", fresh=True)
+    check_findings_record(translations=changed_translations, user=user, reason=f"{reason}: automatic checks")
     return plan
 
 

@@ -2,6 +2,7 @@
 named noun_verb, atomic, naming the acting user and a reason in history."""
 
 from .documents import document_create, document_update
+from .glossary import glossary_import, glossary_term_create, glossary_term_delete, glossary_term_update
 from .images import document_image_add
 from .projects import membership_remove, membership_set, project_create, project_policy_update
 from .restore import segment_version_restore, translation_version_restore
@@ -21,6 +22,10 @@ __all__ = [
     "document_create",
     "document_image_add",
     "document_update",
+    "glossary_import",
+    "glossary_term_create",
+    "glossary_term_delete",
+    "glossary_term_update",
     "membership_remove",
     "membership_set",
     "project_create",

@@ -22,7 +22,7 @@ from ..models import Segment, Translation, TranslationState
 from ..permissions import Action, require
 from ..texts import text_fingerprint
 from .segments import segment_edit
-from .translations import _lock, state_for
+from .translations import _lock, _record_checks, state_for
 
 
 def _recorded_version(history, version: int):
@@ -95,4 +95,6 @@ def translation_version_restore(*, translation: Translation, user, version: int,
         from reviews.notifications import notify_waiting_work
 
         transaction.on_commit(lambda: notify_waiting_work(translation))
-    return save_tracked(translation, user=user, reason=f"Restored version {version}")
+    save_tracked(translation, user=user, reason=f"Restored version {version}")
+    _record_checks(translation, user)
+    return translation

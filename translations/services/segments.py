@@ -74,6 +74,9 @@ def _set_source(segment: Segment, text: str, *, user, reason: str) -> bool:
             user=user,
             reason=f"Source of segment {segment.position} changed; needs re-review",
         )
+        from reviews.services.checks import segment_checks_refresh
+
+        segment_checks_refresh(segment=segment, user=user)
     return real_change
 
 

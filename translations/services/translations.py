@@ -76,6 +76,13 @@ def states_refresh(*, segment: Segment, project, user, reason: str) -> list[Tran
     return changed
 
 
+def _record_checks(translation: Translation, user) -> None:
+    """Store the automatic checks' findings of the version just saved (reviews.services.checks)."""
+    from reviews.services.checks import translation_checks_record
+
+    translation_checks_record(translation=translation, user=user)
+
+
 def _lock(translation: Translation) -> tuple[Segment, Translation]:
     """Lock segment then translation: the one lock order every service uses."""
     segment = Segment.objects.select_for_update().select_related("document__project").get(pk=translation.segment_id)
@@ -116,9 +123,9 @@ def translation_create(
         from reviews.notifications import notify_after_commit, notify_waiting_work
 
         notify_after_commit(notify_waiting_work, translation)
-    return save_tracked(
-        translation, user=user, reason=reason or ("Submitted candidate" if submit else "Saved draft")
-    )
+    save_tracked(translation, user=user, reason=reason or ("Submitted candidate" if submit else "Saved draft"))
+    _record_checks(translation, user)
+    return translation
 
 
 @transaction.atomic
@@ -182,7 +189,10 @@ def translation_edit(
         from reviews.notifications import notify_after_commit, notify_waiting_work
 
         notify_after_commit(notify_waiting_work, translation)
-    return save_tracked(translation, user=user, reason=reason)
+    save_tracked(translation, user=user, reason=reason)
+    if text_changed:
+        _record_checks(translation, user)
+    return translation
 
 
 @transaction.atomic

@@ -18,6 +18,8 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from reviews.templatetags.checks import findings_html
+
 from .interlinear import marks, person, state_badge
 
 register = template.Library()
@@ -31,6 +33,13 @@ def workspace_row(context):
     the view gives segments and candidates their addresses and marks the editable candidate)."""
     segment = context["segment"]
     language = escape(context["language"])
+    glossary = context.get("glossary")
+    if glossary:
+        found = []
+        source = glossary.highlight(segment.source_text, found)
+        legend = glossary.legend(segment.source_text, found) if found else ""
+    else:
+        source, legend = marks(segment.source_text), ""
     parts = [
         f'<li class="card shadow-sm mb-3 il-ws-row" id="ws-segment-{segment.pk}" data-il-row>\n'
         '  <div class="card-body">\n    <div class="row g-3">\n      <div class="col-md-5">\n'
@@ -38,7 +47,7 @@ def workspace_row(context):
         f'          <span class="il-pos text-body-secondary">{segment.position}</span>\n'
         '          <div class="min-w-0">\n'
         f'            <p class="il-source-text mb-1" lang="{escape(context["project"].source_language)}">'
-        f"{marks(segment.source_text)}</p>\n"
+        f"{source}</p>\n{legend}"
         f'            <a class="small" href="{escape(segment.history_url)}">Source history</a>\n'
         "          </div>\n        </div>\n      </div>\n      <div class=\"col-md-7\">\n"
     ]
@@ -57,7 +66,7 @@ def workspace_row(context):
         if candidate.editable:
             parts.append(_editor(context, segment, candidate, language))
         else:
-            parts.append(_candidate(segment, candidate, language))
+            parts.append(_candidate(segment, candidate, language, _findings(context, candidate)))
     if context.get("can_translate") and not segment.mine:
         parts.append(_editor(context, segment, None, language))
     parts.append(
@@ -69,7 +78,17 @@ def workspace_row(context):
     return mark_safe("".join(parts))  # noqa: S308 — every value above is escaped or already safe
 
 
-def _candidate(segment, candidate, language: str) -> str:
+def _findings(context, candidate) -> str:
+    """The candidate's open check findings, with a dismiss form each (reviews/templatetags/checks.py)."""
+    findings = getattr(candidate, "open_findings", None)
+    if not findings:
+        return ""
+    return findings_html(
+        candidate, findings, dismiss_url=context["dismiss_link"], can_dismiss=bool(context.get("can_dismiss")),
+    )
+
+
+def _candidate(segment, candidate, language: str, findings: str = "") -> str:
     """Someone else's candidate, read-only."""
     if candidate.is_published:
         badge = '<span class="badge text-bg-success">published</span>'
@@ -88,9 +107,10 @@ def _candidate(segment, candidate, language: str) -> str:
         f'              <span class="fw-semibold">{escape(person(candidate.author))}</span>\n'
         f'              <span class="text-body-secondary">v{candidate.version}</span>\n'
         f"              {state_badge(candidate.state)}\n              {badge}\n"
-        f'              <a class="ms-auto" href="{escape(candidate.history_url)}">History</a>\n'
+        f'              <a class="ms-auto" href="{escape(candidate.quality_url)}" title="MQM assessment, back-translations">Quality</a>\n'
+        f'              <a href="{escape(candidate.history_url)}">History</a>\n'
         "            </div>\n"
-        f'            <div lang="{language}">{marks(candidate.text)}</div>{note}\n'
+        f'            <div lang="{language}">{marks(candidate.text)}</div>{note}{findings}\n'
         "          </div>\n"
     )
 
@@ -121,7 +141,8 @@ def _editor(context, segment, candidate, language: str) -> str:
         header = (
             '<span class="fw-semibold">Your rendering</span>\n'
             f'    <span class="text-body-secondary">v{candidate.version}</span>{state_badge(candidate.state)}\n'
-            f'      {published}\n      <a class="ms-auto" href="{escape(candidate.history_url)}">History</a>'
+            f'      {published}\n      <a class="ms-auto" href="{escape(candidate.quality_url)}">Quality</a>'
+            f'\n      <a href="{escape(candidate.history_url)}">History</a>'
         )
         base_version = f'<input type="hidden" name="base_version" value="{candidate.version}">'
     else:
@@ -155,6 +176,7 @@ def _editor(context, segment, candidate, language: str) -> str:
         f' placeholder="Note to reviewers (optional)"\n      value="{escape(str(note))}">\n'
         f'    <div class="d-flex flex-wrap gap-2 align-items-center">\n      {buttons}\n    </div>\n'
         "  </form>\n"
+        f"{_findings(context, candidate) if candidate else ''}"
         f"{_outcome(context, candidate, target) if row_state else ''}"
         "</div>\n"
     )

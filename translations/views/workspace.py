@@ -14,7 +14,7 @@ from ..exceptions import DomainError, EditConflict
 from ..forms import TranslationForm, form_error_message
 from ..links import ID, IdLink
 from ..permissions import Action, can
-from ..selectors import workspace_segments
+from ..selectors import glossary_for, workspace_segments
 from .access import document_in, language_in, project_for, segment_in, translation_in
 
 TEMPLATE = "translations/workspace.html"
@@ -25,14 +25,16 @@ def workspace(request, slug, document_id, language):
     document = document_in(project, document_id)
     language = language_in(project, language)
     can_translate = can(request.user, Action.TRANSLATE, project)
+    segments = _linked(
+        project, language, workspace_segments(document, language, user=request.user),
+        editor=request.user if can_translate else None,
+    )
     context = {
         "project": project,
         "document": document,
         "language": language,
-        "segments": _linked(
-            project, language, workspace_segments(document, language, user=request.user),
-            editor=request.user if can_translate else None,
-        ),
+        "segments": segments,
+        **_aids(request, project, document, language, segments),
         "images": list(document.images.all()),
         "can_translate": can_translate,
         "crumb": f"Translate into {language.upper()}",
@@ -49,6 +51,7 @@ def _linked(project, language: str, segments: list, *, editor) -> list:
     translation_create = IdLink("translation_create", project.slug, ID, language)
     translation_history = IdLink("translation_history", project.slug, ID)
     translation_save = IdLink("translation_save", project.slug, ID)
+    translation_quality = IdLink("translation_quality", project.slug, ID)
     for segment in segments:
         segment.history_url = segment_history(segment.pk)
         segment.comments_url = segment_comments(segment.pk)
@@ -56,10 +59,29 @@ def _linked(project, language: str, segments: list, *, editor) -> list:
         for candidate in segment.candidates:
             candidate.history_url = translation_history(candidate.pk)
             candidate.save_url = translation_save(candidate.pk)
+            candidate.quality_url = translation_quality(candidate.pk)
             candidate.editable = editor is not None and candidate.author_id == editor.pk
         # The user's one editor in the row: a new version of their candidate, or a first one.
         segment.editor_url = segment.mine.save_url if segment.mine else segment.create_url
     return segments
+
+
+def _aids(request, project, document, language: str, segments: list) -> dict:
+    """The glossary matcher for the page (1 query) and each candidate's open check findings
+    (1 query), which the row tag shows (see translations/templatetags/workspace.py)."""
+    from reviews.selectors.checks import open_findings
+    from reviews.services.checks import may_dismiss
+    from reviews.templatetags.checks import dismiss_link
+
+    candidates = [candidate for segment in segments for candidate in segment.candidates]
+    findings = open_findings(candidates)
+    for candidate in candidates:
+        candidate.open_findings = findings.get(candidate.pk, [])
+    return {
+        "glossary": glossary_for(project, language),
+        "dismiss_link": dismiss_link(project.slug),
+        "can_dismiss": may_dismiss(request.user, project),
+    }
 
 
 def _row(request, project, segment, language, *, status=200, **extra):
@@ -75,6 +97,7 @@ def _row(request, project, segment, language, *, status=200, **extra):
         "document": segment.document,
         "language": language,
         "segment": segment,
+        **_aids(request, project, segment.document, language, [segment]),
         "can_translate": can_translate,
         "row_state": bool(extra),  # a save's outcome to show: saved, error, conflict (see the workspace_row tag)
         **extra,
