@@ -24,6 +24,7 @@ from reviews.models import Decision
 from reviews.services import comment_create, review_record
 from tests.factories import make_document, make_project
 from translations import services
+from translations.management.commands.verify_history import tracked_models
 from translations.models import Role
 
 from .processes import PROJECT_ROOT, database_url, manage_env, pg_admin
@@ -35,16 +36,10 @@ pytestmark = [
 ]
 
 SOURCE, TARGET, TAMPERED = "interlinear_fault_src", "interlinear_fault_dst", "interlinear_fault_tampered"
+# Every tracked table and its history (so a new tracked model is counted too), users and the audit trail.
 COUNTED_TABLES = [
     "auth_user",
-    "translations_project", "translations_historicalproject",
-    "translations_membership", "translations_historicalmembership",
-    "translations_document", "translations_historicaldocument",
-    "translations_documentimage", "translations_historicaldocumentimage",
-    "translations_segment", "translations_historicalsegment",
-    "translations_translation", "translations_historicaltranslation",
-    "reviews_review", "reviews_historicalreview",
-    "reviews_comment", "reviews_historicalcomment",
+    *(table for model in tracked_models() for table in (model._meta.db_table, model.history.model._meta.db_table)),
     "reviews_auditevent",
 ]
 
