@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from translations.exceptions import DomainError, EditConflict, InvalidText, NotAllowed
 from translations.history import delete_tracked, save_tracked
-from translations.models import Project, Segment, Translation
+from translations.models import Project, Translation
 from translations.permissions import Action, can, is_member, require
+from translations.services.translations import _lock
 from translations.texts import normalise, text_fingerprint
 
 from .. import mqm
@@ -33,14 +34,6 @@ def _clean(text: str, *, field: str, limit: int) -> str:
     if len(text) > limit:
         raise InvalidText(f"The {field} is longer than {limit} characters.")
     return text
-
-
-def _lock(translation: Translation) -> Translation:
-    """Segment, then translation: the lock order every service uses."""
-    segment = Segment.objects.select_for_update().select_related("document__project").get(pk=translation.segment_id)
-    locked = Translation.objects.select_for_update().select_related("author").get(pk=translation.pk)
-    locked.segment = segment
-    return locked
 
 
 def _current(translation: Translation, base_version, attempted_text: str = "") -> None:
@@ -107,7 +100,7 @@ def error_annotation_create(
     version that moved on is refused (EditConflict), as is a span outside the
     text or a category outside MQM Core. Nobody annotates their own rendering
     unless the project lets reviewers approve their own work."""
-    translation = _lock(translation)
+    _, translation = _lock(translation)  # segment, then translation: the one lock order
     project = translation.segment.document.project
     require(user, Action.REVIEW, project)
     _current(translation, base_version)
@@ -168,7 +161,7 @@ def back_translation_request(
     """Ask a member who did not write the rendering to translate its current
     version back into the source language. The request names the version and
     keeps its text, so a later edit does not change what was asked."""
-    translation = _lock(translation)
+    _, translation = _lock(translation)  # segment, then translation: the one lock order
     project = translation.segment.document.project
     require(user, Action.REVIEW, project)
     _current(translation, base_version)
