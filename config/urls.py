@@ -26,6 +26,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("config.urls_api")),
     path("", include("translations.urls")),
     path("", include("translations.urls_interchange")),
     path("", include("reviews.urls_comments")),

@@ -367,3 +367,74 @@ class BackTranslation(models.Model):
 
     def __str__(self):
         return f"Back-translation of v{self.version} of translation {self.translation_id}"
+
+
+class WebhookEvent(models.TextChoices):
+    TRANSLATION_APPROVED = "translation.approved", "A translation version is approved"
+    RENDERING_COMPLETE = "rendering.complete", "A document's rendering is complete in a language"
+
+
+class Webhook(models.Model):
+    """A project's subscription: POST a signed JSON event to ``url``.
+
+    The body is signed with HMAC-SHA256 under ``secret`` (header
+    ``X-Interlinear-Signature: sha256=<hex>``), so the receiver can tell our
+    events from forged ones. The secret has to be kept to sign, so it is stored;
+    it is shown to managers once, when the hook is made. Managers configure
+    hooks; every change is in history.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="webhooks")
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=100)
+    events = models.JSONField(default=list, help_text="Event names to send, e.g. [\"translation.approved\"].")
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TrackedManager()
+    history = tracked_history(excluded_fields=["secret"])
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.url} ({', '.join(self.events)})"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed (no more retries)"
+
+
+class WebhookDelivery(models.Model):
+    """One event to one hook: an outbox row written in the same transaction as
+    the change it reports, so an event exists exactly when its change committed.
+
+    Sent after commit, off the request; failures are retried with growing
+    delays (``next_attempt_at``) until ``attempts`` reaches the limit. A system
+    record, not user material, so not history-tracked.
+    """
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    payload = models.JSONField()
+    state = models.CharField(max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(state="pending"), name="webhook_delivery_due"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} → hook {self.webhook_id} ({self.state})"

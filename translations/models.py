@@ -384,3 +384,36 @@ class MemoryEntry(models.Model):
 
     def __str__(self):
         return f"{self.source_text[:40]} → {self.target_text[:40]}"
+
+
+class ApiToken(models.Model):
+    """A personal credential for the REST API, acting as its owner.
+
+    Only the SHA-256 digest of the secret is stored: the secret is shown once,
+    when the token is made, and cannot be recovered from the database. Tokens
+    carry 256 random bits, so a plain digest is enough (a slow password hash
+    would only slow every request). A token has exactly its owner's roles;
+    revoking it (or deactivating the owner) ends its use at the next request.
+
+    Not history-tracked: a credential is not project material. Creation,
+    revocation and refused tokens go to the security log instead.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. “CMS import”.")
+    prefix = models.CharField(max_length=12, help_text="The first characters of the secret, to recognise it.")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="api_token_user_live")]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -119,3 +119,15 @@ def access_refused(request, *, status: int, reason: str, project_slug: str | Non
         _shown(project_slug),
         _shown(reason),
     )
+
+
+def api_token_refused(request, *, prefix: str) -> None:
+    """A request presented an API token that is wrong, revoked, or whose owner is inactive."""
+    logger.warning("api token refused: path=%r prefix=%r", _path(request), _shown(prefix))
+
+
+def api_token_event(*, action: str, token) -> None:
+    """A user made or revoked one of their API tokens."""
+    logger.info(
+        "api token %s: user_id=%s token_id=%s name=%r", action, token.user_id, token.pk, _shown(token.name)
+    )

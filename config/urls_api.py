@@ -1,0 +1,31 @@
+"""/api/v1/: every resource module's routes, the OpenAPI schema and its docs.
+
+All names live in the ``api`` namespace (``api:project-detail`` ...); the
+access walk (tests/api/test_api_access_walk.py) requires each of them.
+"""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from translations.api import projects, tokens
+from translations.api.base import ApiMixin
+
+app_name = "api"
+
+
+class SchemaView(ApiMixin, SpectacularAPIView):
+    pass
+
+
+class DocsView(ApiMixin, SpectacularSwaggerSplitView):
+    pass
+
+
+urlpatterns = [
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
+    path("tokens/", tokens.ApiTokenListView.as_view(), name="token-list"),
+    path("tokens/<int:pk>/", tokens.ApiTokenDetailView.as_view(), name="token-detail"),
+    path("projects/", projects.ProjectListView.as_view(), name="project-list"),
+    path("projects/<slug:slug>/", projects.ProjectDetailView.as_view(), name="project-detail"),
+]

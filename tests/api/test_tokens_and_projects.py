@@ -1,0 +1,103 @@
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from translations.models import ApiToken
+
+
+def test_a_token_acts_as_its_owner_and_sees_only_their_projects(api, project, admin_user):
+    from tests.factories import make_project
+
+    make_project(admin_user, slug="elsewhere")
+    response = api["translator"].get(reverse("api:project-list"))
+    assert response.status_code == 200
+    assert [p["slug"] for p in response.json()["results"]] == ["recovered-notes"]
+    assert response.json()["results"][0]["role"] == "translator"
+    assert {p["slug"] for p in api["siteadmin"].get(reverse("api:project-list")).json()["results"]} == {
+        "recovered-notes", "elsewhere"}
+
+
+def test_a_non_member_gets_404_for_a_project_that_exists(api, project, admin_user):
+    response = api["outsider"].get(reverse("api:project-detail", kwargs={"slug": project.slug}))
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    missing = api["outsider"].get(reverse("api:project-detail", kwargs={"slug": "no-such-project"}))
+    assert missing.status_code == 404 and missing.json() == response.json()
+
+
+def test_without_a_token_the_api_answers_401_in_the_error_shape(db):
+    response = APIClient().get(reverse("api:project-list"))
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert set(response.json()["error"]) == {"code", "message", "details"}
+
+
+def test_a_wrong_token_is_refused(db):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token il_not-a-real-token")
+    response = client.get(reverse("api:project-list"))
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_a_token_is_shown_once_stored_hashed_and_stops_working_when_revoked(api, people):
+    made = api["translator"].post(reverse("api:token-list"), {"name": "CMS import"}, format="json")
+    assert made.status_code == 201
+    secret = made.json()["secret"]
+    stored = ApiToken.objects.get(pk=made.json()["id"])
+    assert secret not in {stored.digest, stored.prefix, stored.name} and secret.startswith(stored.prefix)
+    listed = api["translator"].get(reverse("api:token-list")).json()["results"]
+    assert all("secret" not in token for token in listed)
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+    assert client.get(reverse("api:project-list")).status_code == 200
+    revoked = api["translator"].delete(reverse("api:token-detail", kwargs={"pk": stored.pk}))
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    assert client.get(reverse("api:project-list")).status_code == 401
+
+
+def test_nobody_revokes_another_users_token(api, people):
+    made = api["translator"].post(reverse("api:token-list"), {"name": "mine"}, format="json").json()
+    response = api["reviewer"].delete(reverse("api:token-detail", kwargs={"pk": made["id"]}))
+    assert response.status_code == 404
+    assert ApiToken.objects.get(pk=made["id"]).revoked_at is None
+
+
+def test_an_inactive_owners_token_is_refused(api, people):
+    client = api["translator"]
+    people["translator"].is_active = False
+    people["translator"].save()
+    assert client.get(reverse("api:project-list")).status_code == 401
+
+
+def test_requests_beyond_the_rate_limit_get_429_with_retry_after(api, settings, project):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "3/minute"}}
+    from rest_framework.settings import api_settings
+    from translations.api.auth import TokenRateThrottle
+
+    api_settings.reload()
+    TokenRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    try:
+        statuses = [api["translator"].get(reverse("api:project-list")).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        limited = api["translator"].get(reverse("api:project-list"))
+        assert limited.json()["error"]["code"] == "throttled" and int(limited["Retry-After"]) > 0
+        # Another token has its own allowance.
+        assert api["reviewer"].get(reverse("api:project-list")).status_code == 200
+    finally:
+        cache.clear()
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK}
+        api_settings.reload()
+        TokenRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+
+
+def test_the_schema_and_docs_are_served_from_local_assets(api):
+    schema = api["translator"].get(reverse("api:schema"), HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    docs = api["translator"].get(reverse("api:docs"))
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "cdn" not in html.lower() and "/static/drf_spectacular_sidecar/" in html
