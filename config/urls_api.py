@@ -28,4 +28,10 @@ urlpatterns = [
     path("tokens/<int:pk>/", tokens.ApiTokenDetailView.as_view(), name="token-detail"),
     path("projects/", projects.ProjectListView.as_view(), name="project-list"),
     path("projects/<slug:slug>/", projects.ProjectDetailView.as_view(), name="project-detail"),
+    path("", include("translations.api.urls_material")),
+    path("", include("translations.api.urls_translations")),
+    path("", include("translations.api.urls_records")),
+    path("", include("reviews.api.urls_review")),
+    path("", include("reviews.api.urls_records")),
+    path("", include("reviews.api.urls_webhooks")),
 ]
