@@ -4,11 +4,11 @@ All names live in the ``api`` namespace (``api:project-detail`` ...); the
 access walk (tests/api/test_api_access_walk.py) requires each of them.
 """
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from translations.api import projects, tokens
-from translations.api.base import ApiMixin
+from translations.api.base import ApiMixin, NoSuchAddress
 
 app_name = "api"
 
@@ -34,4 +34,6 @@ urlpatterns = [
     path("", include("reviews.api.urls_review")),
     path("", include("reviews.api.urls_records")),
     path("", include("reviews.api.urls_webhooks")),
+    # Last: every other address under /api/v1/ answers a JSON 404, not Django's HTML page.
+    re_path(r"^", NoSuchAddress.as_view()),
 ]

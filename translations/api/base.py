@@ -78,3 +78,18 @@ def object_in_project(queryset, project, *, pk, path: str):
     if found is None:
         raise Http404("Not found in this project.")
     return found
+
+
+class NoSuchAddress(ApiView):
+    """Any address under /api/v1/ that no route matches: the API's own 404 in the
+    error shape (Django's HTML page would break clients parsing JSON)."""
+
+    schema = None
+    permission_classes = []
+    authentication_classes = []
+    throttle_classes = []
+
+    def _refuse(self, request, *args, **kwargs):
+        raise Http404("No such address in the API.")
+
+    get = post = put = patch = delete = head = options = _refuse
