@@ -327,7 +327,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"TranslationStateEnum": "translations.models.TranslationState"},
 }
 # Seconds between webhook delivery attempts: the n-th retry waits WEBHOOK_BACKOFF * 4**(n-1).
 WEBHOOK_BACKOFF_SECONDS = int(os.environ.get("WEBHOOK_BACKOFF_SECONDS", "30"))
