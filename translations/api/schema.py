@@ -7,7 +7,11 @@ the body is ``{"error": {"code", "message", "details"}}``.
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.plumbing import is_list_serializer
 from rest_framework import serializers
+from rest_framework.mixins import ListModelMixin
+
+from ..permissions import Action
 
 ErrorSerializer = inline_serializer(
     name="Error",
@@ -40,6 +44,15 @@ _ERRORS = {
 
 
 class AutoSchema(openapi.AutoSchema):
+    def _is_list_view(self, serializer=None):
+        # Our views' ``action`` is the permission they need (translations.api.base.ProjectScoped),
+        # not a viewset action: decide list-ness as for a plain generic view.
+        if isinstance(getattr(self.view, "action", None), Action):
+            if is_list_serializer(serializer if serializer is not None else self.get_response_serializers()):
+                return True
+            return self.method == "GET" and isinstance(self.view, ListModelMixin)
+        return super()._is_list_view(serializer)
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code, description in _ERRORS.items():
