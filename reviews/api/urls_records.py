@@ -1,3 +1,16 @@
-"""API routes (see config/urls_api.py)."""
+"""API routes (see config/urls_api.py): the approved rendering and the audit trail."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import audit, rendering
+
+urlpatterns = [
+    path(
+        "projects/<slug:slug>/documents/<int:document_id>/rendering/<str:language>/",
+        rendering.RenderingView.as_view(),
+        name="rendering",
+    ),
+    path("audit/", audit.AuditTrailView.as_view(), name="audit-list"),
+    path("projects/<slug:slug>/audit/", audit.ProjectAuditTrailView.as_view(), name="project-audit-list"),
+    path("audit/<int:event_id>/", audit.AuditEventView.as_view(), name="audit-detail"),
+]

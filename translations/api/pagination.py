@@ -2,6 +2,7 @@
 the default paginator while they are being imported)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 
@@ -29,6 +30,6 @@ class Cursor(pagination.CursorPagination):
     def paginate_queryset(self, queryset, request, view=None):
         try:
             return super().paginate_queryset(queryset, request, view)
-        except (ValueError, TypeError, OverflowError, DjangoValidationError):
+        except (ValueError, TypeError, OverflowError, DjangoValidationError, DataError):
             # A well-encoded cursor whose position does not fit the ordering field (forged).
             raise NotFound("Invalid cursor.") from None
