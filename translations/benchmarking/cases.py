@@ -269,3 +269,50 @@ def tm_suggestions(data, runs):
         return client.get(url, HTTP_HX_REQUEST="true")
 
     return Plan(user=user, request=request, label=f"segment_aids × {len(segment_ids)} segments of document {document.pk}")
+
+
+# --- REST API lists (session-authenticated through the test client, like the pages) -------------
+
+
+def _api(name: str, **kwargs) -> str:
+    return reverse(f"api:{name}", kwargs=kwargs)
+
+
+@case("api_documents", "API: documents of the biggest project, first page")
+def api_documents(data, runs):
+    url = _api("document-list", slug=data.biggest_project.slug)
+    return Plan(user=data.dashboard_user, request=get(url), label=url)
+
+
+@case("api_segments", "API: segments of a ~300-segment document, 200 per page")
+def api_segments(data, runs):
+    document, user = data.workspace_document
+    url = _api("segment-list", slug=document.project.slug, document_id=document.pk) + "?page_size=200"
+    return Plan(user=user, request=get(url), label=url)
+
+
+@case("api_document_translations", "API: candidates of a ~300-segment document, 200 per page")
+def api_document_translations(data, runs):
+    document, user = data.workspace_document
+    url = _api("document-translation-list", slug=document.project.slug, document_id=document.pk) + "?page_size=200"
+    return Plan(user=user, request=get(url), label=url)
+
+
+@case("api_queue", "API: review queue, first page")
+def api_queue(data, runs):
+    url = _api("review-queue")
+    return Plan(user=data.queue_reviewer, request=get(url), label=url)
+
+
+@case("api_audit", "API: audit trail, first page")
+def api_audit(data, runs):
+    url = _api("audit-list")
+    return Plan(user=data.audit_user, request=get(url), label=url)
+
+
+@case("api_rendering", "API: approved rendering of a ~300-segment document")
+def api_rendering(data, runs):
+    document, user = data.workspace_document
+    language = document.project.target_languages[0]
+    url = _api("rendering", slug=document.project.slug, document_id=document.pk, language=language)
+    return Plan(user=user, request=get(url), label=url)
