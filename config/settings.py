@@ -333,6 +333,9 @@ SPECTACULAR_SETTINGS = {
 WEBHOOK_BACKOFF_SECONDS = int(os.environ.get("WEBHOOK_BACKOFF_SECONDS", "30"))
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "6"))
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+# Off: hooks may not point at loopback, private or link-local addresses (no SSRF into the
+# server's own network). On only for closed intranets where the receiver is such a host.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
 
 LOGGING = {
     "version": 1,

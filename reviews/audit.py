@@ -28,6 +28,7 @@ KINDS = {
     "reviews.qualitypolicy": "quality_policy",
     "reviews.errorannotation": "annotation",
     "reviews.backtranslation": "back_translation",
+    "reviews.webhook": "webhook",  # issue 10: its history leaves the secret out
 }
 KIND_LABELS = {
     "project": "Project / policy",
@@ -45,6 +46,7 @@ KIND_LABELS = {
     "quality_policy": "Quality policy",
     "annotation": "MQM annotation",
     "back_translation": "Back-translation",
+    "webhook": "Webhook",
 }
 
 
@@ -71,6 +73,8 @@ _SUMMARIES = {
     "annotation": lambda row: f"{row.dimension}/{row.subtype} {row.severity} on v{row.version}: "
                               f"{row.text[row.start:row.end]}",
     "back_translation": lambda row: f"v{row.version} [{row.state}]: {row.text or row.request_note}",
+    "webhook": lambda row: f"{row.url} ({', '.join(map(str, row.events if isinstance(row.events, list) else []))})"
+                           + ("" if row.is_active else " off"),
 }
 
 
@@ -86,7 +90,7 @@ def _scopes(kind, rows) -> list[tuple[int | None, int | None]]:
 
     if kind == "project":
         return [(r.id, None) for r in rows]
-    if kind in ("membership", "glossary", "memory", "quality_policy"):
+    if kind in ("membership", "glossary", "memory", "quality_policy", "webhook"):
         return [(r.project_id, None) for r in rows]
     if kind == "document":
         return [(r.project_id, r.id) for r in rows]

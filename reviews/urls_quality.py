@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import checks, quality
+from .views import checks, quality, webhooks
 
 urlpatterns = [
     path("p/<slug:slug>/t/<id:translation_id>/quality/", quality.translation_quality, name="translation_quality"),
@@ -16,4 +16,7 @@ urlpatterns = [
          name="document_quality"),
     path("back-translations/", quality.back_translations, name="back_translations"),
     path("p/<slug:slug>/findings/<id:finding_id>/dismiss/", checks.finding_dismiss, name="check_finding_dismiss"),
+    # A project's webhooks, for its managers (issue 10): here so config/urls.py needs no new include.
+    path("p/<slug:slug>/webhooks/", webhooks.project_webhooks, name="project_webhooks"),
+    path("p/<slug:slug>/webhooks/<id:webhook_id>/", webhooks.webhook_change, name="webhook_change"),
 ]

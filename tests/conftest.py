@@ -10,6 +10,17 @@ def _fast_passwords_and_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """API rate-limit counts live in the cache, keyed by token id; ids repeat from test to
+    test as transactions roll back, so a count must not outlive its test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def admin_user(db):
     return UserFactory(username="siteadmin", is_staff=True, is_superuser=True)

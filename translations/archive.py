@@ -20,6 +20,8 @@ keyed by field name::
 
 A reference to a user is the username; a reference to another row is that
 row's id in the source. A page image file is referred to by its storage name.
+A webhook's signing secret is not archived (nor in its history): an imported
+hook gets a new one, which a manager shows and hands to the receiver.
 
 Import is all or nothing (invariant 8). The archive is checked whole before
 anything is loaded: member names (no paths out of the archive), sizes
@@ -43,6 +45,7 @@ import itertools
 import json
 import os
 import re
+import secrets
 import subprocess
 import tempfile
 import time
@@ -110,6 +113,8 @@ class Table:
     model: type
     scope: str
     parent: str | None
+    # (field, maker) of values never archived (a webhook's signing secret): an import makes new ones.
+    private: tuple[tuple[str, object], ...] = ()
 
     @property
     def label(self) -> str:
@@ -128,7 +133,8 @@ class Table:
         return f"history/{self.label}.jsonl"
 
     def row_columns(self) -> list["Column"]:
-        return [_column(self.model, f, self.label) for f in self.model._meta.concrete_fields]
+        private = {name for name, _ in self.private}
+        return [_column(self.model, f, self.label) for f in self.model._meta.concrete_fields if f.name not in private]
 
     def history_columns(self) -> list["Column"]:
         names = [*HISTORY_FIELDS, *(f.name for f in self.history.tracked_fields)]
@@ -137,7 +143,7 @@ class Table:
 
 def tables() -> list[Table]:
     """Every tracked model of a project, each after the models it refers to."""
-    from reviews.models import BackTranslation, CheckFinding, Comment, ErrorAnnotation, QualityPolicy, Review
+    from reviews.models import BackTranslation, CheckFinding, Comment, ErrorAnnotation, QualityPolicy, Review, Webhook
 
     from .models import GlossaryTerm, MemoryEntry
 
@@ -156,7 +162,13 @@ def tables() -> list[Table]:
         Table(CheckFinding, "translation__segment__document__project", "translation"),
         Table(ErrorAnnotation, "translation__segment__document__project", "translation"),
         Table(BackTranslation, "translation__segment__document__project", "translation"),
+        Table(Webhook, "project", "project", private=(("secret", _new_webhook_secret),)),
     ]
+
+
+def _new_webhook_secret() -> str:
+    """An imported hook signs with a secret nobody knows yet; a manager shows a new one ("New secret")."""
+    return secrets.token_urlsafe(32)
 
 
 @dataclass(frozen=True)
@@ -840,6 +852,8 @@ class _Loader:
                 raise ImportRejected(f"{member} line {number}: ids should be whole numbers in increasing order.")
             previous = object_id
             obj = self._build(table.model, columns, row, member, number, live=True)
+            for name, make in table.private:
+                setattr(obj, name, make())
             self._check_against_history(table, row, latest.get(object_id), tracked, member, number)
             seen.add(object_id)
             if table.model is Project:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboard, documents, history, images, transcription, workspace
+from .views import dashboard, documents, history, images, tokens, transcription, workspace
 
 urlpatterns = [
     path("p/<slug:slug>/", dashboard.project_dashboard, name="project_dashboard"),
@@ -24,4 +24,7 @@ urlpatterns = [
     path("p/<slug:slug>/s/<id:segment_id>/history/", history.segment_history, name="segment_history"),
     path("p/<slug:slug>/t/<id:translation_id>/history/", history.translation_history, name="translation_history"),
     path("p/<slug:slug>/d/<id:document_id>/history/", history.document_history, name="document_history"),
+    # The user's own API tokens (issue 10).
+    path("account/api-tokens/", tokens.api_tokens, name="api_tokens"),
+    path("account/api-tokens/<id:token_id>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
 ]

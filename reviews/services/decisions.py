@@ -23,6 +23,7 @@ from translations.texts import normalise
 
 from ..models import Decision, Review, Stage
 from ..notifications import notify_after_commit, notify_decisions
+from ..webhooks import events_for_approval
 
 MAX_COMMENT_LENGTH = 10_000
 MAX_BULK = 5_000
@@ -183,12 +184,14 @@ def _apply(reviews, existing, locked, *, reviewer, decision, label, reason):
             translation.is_published = False  # the very text that is published was judged wrong: withdraw it
             changed[translation.pk] = translation
 
+    covered_before = set()  # webhooks: (segment, language) pairs that already had a published rendering
     if winners:
         # Others currently published for the same segment and language step down (one query).
         # One IN list, languages matched here: an OR of thousands of pairs
         # exceeds SQLite's expression depth.
         segment_ids = {segment_id for segment_id, _ in winners}
         for other in Translation.objects.select_for_update().filter(segment_id__in=segment_ids, is_published=True):
+            covered_before.add((other.segment_id, other.language))
             winner = winners.get((other.segment_id, other.language))
             if winner is not None and winner.pk != other.pk:
                 instance = locked.get(other.pk, other)
@@ -211,6 +214,8 @@ def _apply(reviews, existing, locked, *, reviewer, decision, label, reason):
     # language) is checked row by row.
     bulk_update_tracked(stepping_down, PUBLICATION_FIELDS, user=reviewer, reason=reason or f"{label}: state and publication updated")
     bulk_update_tracked(rising, PUBLICATION_FIELDS, user=reviewer, reason=reason or f"{label}: approved text published")
+    if winners:  # webhooks: outbox rows in this transaction, sent after commit (reviews/webhooks)
+        events_for_approval(winners.values(), approved_by=reviewer, newly_covered=set(winners) - covered_before)
 
 
 def review_record(

@@ -74,6 +74,8 @@ TABLE = {
     "memory_import": ("POST", Action.MANAGE_POLICY),
     "memory_origin_remove": ("POST", Action.MANAGE_POLICY),
     "segment_aids": ("GET", Action.VIEW),
+    "project_webhooks": ("GET", Action.MANAGE_POLICY),
+    "webhook_change": ("POST", Action.MANAGE_POLICY),
 }
 _TRANSLATOR = {Action.VIEW, Action.TRANSCRIBE, Action.TRANSLATE, Action.COMMENT}
 RIGHTS = {
@@ -87,7 +89,7 @@ RIGHTS = {
 # Not scoped to one project in the address: any signed-in user reaches them;
 # what they show or change is limited by the services (tested in tests/reviews).
 UNSCOPED = {"home", "review_queue", "review_bulk", "notification_preferences", "audit_trail", "audit_verify", "audit_export",
-            "password_change", "password_change_done", "back_translations"}
+            "password_change", "password_change_done", "back_translations", "api_tokens", "api_token_revoke"}
 # Scoped by the object in the address: a non-member gets 404.
 OBJECT_SCOPED = {"review_decide": ("POST", "translation_id"), "audit_event": ("GET", "event_id")}
 PUBLIC = {"healthz", "login", "logout"}
@@ -112,10 +114,17 @@ def material(project, user):
 
     finding = save_tracked(CheckFinding(translation=translation, version=translation.version, check_id="walk",
                                         severity="info", message="Walk."), user=user, reason="Access walk")
+    from reviews.models import Webhook
+    from translations.services.tokens import api_token_create
+
+    hook = save_tracked(Webhook(project=project, url="https://hooks.example.org/walk", secret="walk",
+                                events=["translation.approved"], created_by=user), user=user, reason="Access walk")
+    token, _ = api_token_create(user=user, name="Access walk")
     event = AuditEvent.objects.filter(project=project).order_by("-id").first()
     return {"slug": project.slug, "document_id": document.pk, "segment_id": segment.pk,
             "translation_id": translation.pk, "image_id": image.pk, "language": "en", "event_id": event.pk,
-            "fmt": "csv", "format": "csv", "term_id": term.pk, "finding_id": finding.pk}
+            "fmt": "csv", "format": "csv", "term_id": term.pk, "finding_id": finding.pk, "webhook_id": hook.pk,
+            "token_id": token.pk}
 
 
 def app_patterns():
@@ -189,7 +198,7 @@ def test_non_members_get_404(client, two_projects, people, name):
     assert request(client, name, theirs).status_code == 404
 
 
-@pytest.mark.parametrize("name", [n for n in TABLE if n not in ("project_dashboard", "document_create", "project_policy", "project_export", "glossary", "glossary_term_create", "glossary_import", "glossary_export", "memory", "memory_export", "memory_import", "memory_origin_remove")])
+@pytest.mark.parametrize("name", [n for n in TABLE if n not in ("project_dashboard", "document_create", "project_policy", "project_export", "glossary", "glossary_term_create", "glossary_import", "glossary_export", "memory", "memory_export", "memory_import", "memory_origin_remove", "project_webhooks")])
 def test_another_projects_objects_through_ones_own_address_are_404(client, two_projects, people, name):
     mine, theirs = two_projects
     client.force_login(people["manager"])

@@ -316,3 +316,21 @@ def api_rendering(data, runs):
     language = document.project.target_languages[0]
     url = _api("rendering", slug=document.project.slug, document_id=document.pk, language=language)
     return Plan(user=user, request=get(url), label=url)
+
+
+@case("api_webhooks", "API: a project's webhooks and one hook's deliveries")
+def api_webhooks(data, runs):
+    """Reads the biggest project's hook list and the deliveries of its first hook, if any
+    (generated data has none unless a manager added them: then only the hook list)."""
+    from reviews.models import Webhook
+
+    project, manager = data.biggest_project, data.dashboard_user  # a manager when the project has one
+    hook = Webhook.objects.filter(project=project).order_by("id").first()
+    urls = [_api("webhook-list", slug=project.slug)]
+    if hook is not None:
+        urls.append(_api("webhook-delivery-list", slug=project.slug, webhook_id=hook.pk))
+
+    def request(client, index):
+        return client.get(urls[index % len(urls)])
+
+    return Plan(user=manager, request=request, label=" + ".join(urls))
