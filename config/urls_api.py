@@ -25,7 +25,7 @@ urlpatterns = [
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
     path("tokens/", tokens.ApiTokenListView.as_view(), name="token-list"),
-    path("tokens/<int:pk>/", tokens.ApiTokenDetailView.as_view(), name="token-detail"),
+    path("tokens/<id:pk>/", tokens.ApiTokenDetailView.as_view(), name="token-detail"),
     path("projects/", projects.ProjectListView.as_view(), name="project-list"),
     path("projects/<slug:slug>/", projects.ProjectDetailView.as_view(), name="project-detail"),
     path("", include("translations.api.urls_material")),

@@ -6,17 +6,17 @@ from . import comments, queue, reviews
 
 urlpatterns = [
     path(
-        "projects/<slug:slug>/translations/<int:translation_id>/reviews/",
+        "projects/<slug:slug>/translations/<id:translation_id>/reviews/",
         reviews.ReviewListView.as_view(),
         name="review-list",
     ),
     path(
-        "projects/<slug:slug>/segments/<int:segment_id>/comments/",
+        "projects/<slug:slug>/segments/<id:segment_id>/comments/",
         comments.SegmentCommentListView.as_view(),
         name="segment-comment-list",
     ),
     path(
-        "projects/<slug:slug>/translations/<int:translation_id>/comments/",
+        "projects/<slug:slug>/translations/<id:translation_id>/comments/",
         comments.TranslationCommentListView.as_view(),
         name="translation-comment-list",
     ),
