@@ -32,7 +32,7 @@ from ..audit import KIND_LABELS
 from ..models import AuditEvent
 from ..selectors.audit import ACTIONS, FILTERS, audit_events, audit_page, clean_filters
 from ..views.audit import _require_auditor
-from ..views.audit_detail import _event_for, _tracked_model, field_values
+from ..views.audit_detail import _event_for, event_rows
 
 CHANGE_TYPES = {symbol: name for name, symbol in ACTIONS.items()}
 # audit kinds whose objects have an API history (translations.api.history.TRACKED)
@@ -239,19 +239,7 @@ class AuditEventView(ApiMixin, generics.RetrieveAPIView):
         if not 0 < event_id <= MAX_EVENT_ID:
             raise NotFound("No such event.")
         event = _event_for(request._request, event_id)
-        row = previous = None
-        values = []
-        model = _tracked_model(event.history_label)
-        if model is not None:
-            history = model.history.model
-            row = history.objects.filter(history_id=event.history_id).first()
-        if row is not None:
-            previous = (
-                history.objects.filter(**{model._meta.pk.attname: event.object_id}, history_id__lt=row.history_id)
-                .order_by("-history_id")
-                .first()
-            )
-            values = field_values(history, row, previous)
+        _, _, values = event_rows(event)
         same_object = AuditEvent.objects.filter(history_label=event.history_label, object_id=event.object_id)
         context = {
             **self.get_serializer_context(),

@@ -243,9 +243,9 @@ def _tracked_model(label: str):
     return model if hasattr(model, "history") else None
 
 
-@require_safe
-def audit_event(request, event_id):
-    event = _event_for(request, event_id)
+def event_rows(event) -> tuple[object, object, list]:
+    """The event's history row, the same object's row before it, and each field side by side
+    (the event page and the API's event answer)."""
     row = previous = None
     values = []
     model = _tracked_model(event.history_label)
@@ -260,6 +260,13 @@ def audit_event(request, event_id):
             .first()
         )
         values = field_values(history_model, row, previous)
+    return row, previous, values
+
+
+@require_safe
+def audit_event(request, event_id):
+    event = _event_for(request, event_id)
+    row, previous, values = event_rows(event)
     same_object = AuditEvent.objects.filter(history_label=event.history_label, object_id=event.object_id)
     context = {
         "event": event,

@@ -7,15 +7,12 @@ web views' own headers and logged the same way. Uploads are refused with a
 reason (duplicate, not an image, too large), never a 500.
 """
 
-import logging
-import os
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import FileResponse, UnreadablePostError
+from django.http import UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, parsers, renderers, serializers, status
@@ -25,10 +22,8 @@ from ..models import DocumentImage
 from ..permissions import Action, can
 from ..services import document_image_add
 from ..views.access import document_in, image_in
-from ..views.images import DISPLAY_CONTENT_TYPES, _attachment_header, _open
+from ..views.images import display_response, original_response
 from .base import ProjectScoped, object_in_project
-
-logger = logging.getLogger(__name__)
 
 
 class UploadTooLarge(exceptions.APIException):
@@ -193,15 +188,7 @@ class ImageDisplayView(_FileView):
         (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The display copy (images with transparency)."),
     })
     def get(self, request, *args, **kwargs):
-        image = image_in(self.project, self.kwargs["image_id"])
-        extension = os.path.splitext(image.display.name)[1].lower()
-        response = FileResponse(
-            _open(image.display), content_type=DISPLAY_CONTENT_TYPES.get(extension, "application/octet-stream")
-        )
-        response["Content-Disposition"] = content_disposition_header(False, f"page-{image.position}{extension}")
-        response["Cache-Control"] = "private, max-age=3600"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return display_response(image_in(self.project, self.kwargs["image_id"]))
 
 
 @extend_schema(tags=["images"])
@@ -216,13 +203,4 @@ class ImageOriginalView(_FileView):
     })
     def get(self, request, *args, **kwargs):
         image = image_in(self.project, self.kwargs["image_id"])
-        response = FileResponse(_open(image.original), content_type="application/octet-stream")
-        response["Content-Disposition"] = _attachment_header(image)
-        response["X-Content-SHA256"] = image.sha256
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        logger.info(
-            "Original of image %s (document %s, sha256 %s) downloaded by %s through the API",
-            image.pk, image.document_id, image.sha256, request.user.get_username(),
-        )
-        return response
+        return original_response(image, request.user, through=" through the API")

@@ -129,7 +129,11 @@ def _render_panel(request, *, project, document, results, status):
 def image_display(request, slug, image_id):
     """The display copy, which carries no metadata, for any member."""
     project = project_for(request, slug, Action.VIEW)
-    image = image_in(project, image_id)
+    return display_response(image_in(project, image_id))
+
+
+def display_response(image) -> FileResponse:
+    """The display copy inline (pages and API alike)."""
     extension = os.path.splitext(image.display.name)[1].lower()
     response = FileResponse(
         _open(image.display), content_type=DISPLAY_CONTENT_TYPES.get(extension, "application/octet-stream")
@@ -144,15 +148,19 @@ def image_display(request, slug, image_id):
 def image_original(request, slug, image_id):
     """The uploaded bytes, unaltered, with their SHA-256 so the recipient can verify them."""
     project = project_for(request, slug, Action.DOWNLOAD_ORIGINAL)
-    image = image_in(project, image_id)
+    return original_response(image_in(project, image_id), request.user)
+
+
+def original_response(image, user, *, through: str = "") -> FileResponse:
+    """The original's bytes as a download, logged with who took them (pages and API alike)."""
     response = FileResponse(_open(image.original), content_type="application/octet-stream")
     response["Content-Disposition"] = _attachment_header(image)
     response["X-Content-SHA256"] = image.sha256
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     logger.info(
-        "Original of image %s (document %s, sha256 %s) downloaded by %s",
-        image.pk, image.document_id, image.sha256, request.user.get_username(),
+        "Original of image %s (document %s, sha256 %s) downloaded by %s%s",
+        image.pk, image.document_id, image.sha256, user.get_username(), through,
     )
     return response
 
