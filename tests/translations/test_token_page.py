@@ -106,3 +106,10 @@ def test_a_names_markup_is_shown_as_text(signed_in, people):
     signed_in.post(reverse("api_tokens"), {"name": '<img src=x onerror="alert(1)">'})
     html = signed_in.get(reverse("api_tokens")).content.decode()
     assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+def test_the_navigation_marks_the_page_you_are_on(client, people):
+    client.force_login(people["translator"])
+    html = client.get(reverse("api_tokens")).content.decode()
+    assert f'class="nav-link active" aria-current="page" href="{reverse("api_tokens")}"' in html
+    assert html.count('aria-current="page"') == 1
