@@ -9,9 +9,12 @@ tests and closed intranets turn it on) lifts the public-address rule.
 
 import http.client
 import ipaddress
+import os
 import socket
 import ssl
+import threading
 import urllib.request
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -31,10 +34,18 @@ def _private_allowed() -> bool:
     return bool(getattr(settings, "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False))
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
 def _is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip in _NAT64 or ip in _IPV4_COMPATIBLE:
+            # IPv4 inside IPv6 (a NAT64 gateway would reach it): judge the IPv4 address.
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return ip.is_global and not ip.is_multicast
 
 
@@ -79,6 +90,38 @@ def checked_url(url, *, resolve: bool = True) -> str:
     return url
 
 
+_sending = threading.local()
+
+
+@contextmanager
+def deadline(seconds: float):
+    """Cut every connection this thread opens inside the block once `seconds` have passed.
+
+    The per-read timeout alone does not bound a send: a receiver that answers one byte
+    every few seconds would hold the sender (and with it every project's deliveries)
+    for as long as it likes. The connection is shut down through a duplicate of its
+    descriptor, which also reaches a socket that TLS has since wrapped."""
+    descriptors: list[int] = []
+    _sending.descriptors = descriptors
+
+    def cut():
+        for fd in list(descriptors):
+            try:
+                with socket.socket(fileno=os.dup(fd)) as duplicate:
+                    duplicate.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed
+
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        _sending.descriptors = None
+
+
 def _connect(host: str, port: int, timeout) -> socket.socket:
     """A socket to `host`, connected to an address checked here, at connection time."""
     error = None
@@ -87,6 +130,9 @@ def _connect(host: str, port: int, timeout) -> socket.socket:
         try:
             sock.settimeout(timeout)
             sock.connect(sockaddr)
+            watched = getattr(_sending, "descriptors", None)
+            if watched is not None:
+                watched.append(sock.fileno())
             return sock
         except OSError as refused:
             sock.close()

@@ -24,7 +24,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from ..models import DeliveryState, WebhookDelivery
-from .addresses import WebhookAddressRefused, checked_url, opener
+from .addresses import WebhookAddressRefused, checked_url, deadline, opener
 
 logger = logging.getLogger(__name__)
 
@@ -89,9 +89,11 @@ def _send(delivery) -> tuple[int | None, str]:
         "X-Interlinear-Delivery": str(delivery.pk),
         "X-Interlinear-Signature": f"sha256={signature}",
     })
+    timeout = float(settings.WEBHOOK_TIMEOUT_SECONDS)
     try:
         checked_url(hook.url, resolve=False)
-        with opener().open(request, timeout=float(settings.WEBHOOK_TIMEOUT_SECONDS)) as response:
+        # Whole send within 3 × timeout, well inside the lease (30 s + 4 × timeout).
+        with deadline(3 * timeout), opener().open(request, timeout=timeout) as response:
             return response.status, ""
     except urllib.error.HTTPError as error:
         error.close()

@@ -39,8 +39,17 @@ def test_a_wrong_token_is_refused(db):
     assert response.json()["error"]["code"] == "not_authenticated"
 
 
+def signed_in(user) -> APIClient:
+    """A browser session (with its CSRF token), the only way to make a token through the API."""
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.get(reverse("api_tokens"))  # sets the CSRF cookie, as opening the page does
+    client.credentials(HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+    return client
+
+
 def test_a_token_is_shown_once_stored_hashed_and_stops_working_when_revoked(api, people):
-    made = api["translator"].post(reverse("api:token-list"), {"name": "CMS import"}, format="json")
+    made = signed_in(people["translator"]).post(reverse("api:token-list"), {"name": "CMS import"}, format="json")
     assert made.status_code == 201
     secret = made.json()["secret"]
     stored = ApiToken.objects.get(pk=made.json()["id"])
@@ -56,8 +65,21 @@ def test_a_token_is_shown_once_stored_hashed_and_stops_working_when_revoked(api,
     assert client.get(reverse("api:project-list")).status_code == 401
 
 
+def test_a_token_cannot_make_another_so_revoking_a_leaked_one_ends_its_access(api, people):
+    response = api["translator"].post(reverse("api:token-list"), {"name": "spare"}, format="json")
+    assert response.status_code == 403
+    assert ApiToken.objects.filter(user=people["translator"]).count() == 1  # the fixture's own
+
+
+def test_making_a_token_through_a_session_needs_the_csrf_token(people):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(people["translator"])
+    assert client.post(reverse("api:token-list"), {"name": "x"}, format="json").status_code == 403
+    assert not ApiToken.objects.exists()
+
+
 def test_nobody_revokes_another_users_token(api, people):
-    made = api["translator"].post(reverse("api:token-list"), {"name": "mine"}, format="json").json()
+    made = signed_in(people["translator"]).post(reverse("api:token-list"), {"name": "mine"}, format="json").json()
     response = api["reviewer"].delete(reverse("api:token-detail", kwargs={"pk": made["id"]}))
     assert response.status_code == 404
     assert ApiToken.objects.get(pk=made["id"]).revoked_at is None
@@ -89,3 +111,15 @@ def test_the_schema_and_docs_are_served_from_local_assets(api):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "cdn" not in html.lower() and "/static/drf_spectacular_sidecar/" in html
+
+
+def test_a_json_body_nested_too_deeply_is_a_400_not_a_500(api, project):
+    # Python's JSON decoder gives up with RecursionError (not ValueError, which DRF turns into 400)
+    # about 10 000 brackets deep (20 kB): far under the request size limit.
+    body = "[" * 100_000 + "]" * 100_000
+    for address in (reverse("api:document-list", kwargs={"slug": project.slug}),
+                    reverse("api:member-list", kwargs={"slug": project.slug})):
+        response = api["manager"].post(address, body, content_type="application/json")
+        assert response.status_code == 400, address
+        assert response.json()["error"]["code"] == "parse_error"
+    assert not project.documents.exists()

@@ -204,6 +204,40 @@ def test_a_redirect_is_not_followed(project, document, people, receiver):
     assert WebhookDelivery.objects.get().last_status == 302
 
 
+def test_a_receiver_that_answers_a_byte_at_a_time_is_cut_off(project, document, people, settings):
+    """A per-read timeout alone would let such a receiver hold the sender for ever."""
+    import socket
+
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip():
+        connection_, _ = listener.accept()
+        with connection_:
+            connection_.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n":
+                if stop.wait(0.2):
+                    return
+                try:
+                    connection_.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    threading.Thread(target=drip, daemon=True).start()
+    try:
+        hook(project, people, f"http://127.0.0.1:{listener.getsockname()[1]}/hook")
+        approve(candidate(document.segments.first(), people), people)
+        started = time.monotonic()
+        assert deliver_due().retrying == 1
+        assert time.monotonic() - started < 3  # cut at 3 × 0.5 s, not after the ~9 s the drip would take
+        assert WebhookDelivery.objects.get().last_error.startswith("Not delivered")
+    finally:
+        stop.set()
+        listener.close()
+
+
 def test_an_unreachable_receiver_is_recorded_and_retried(project, document, people, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
     settings.WEBHOOK_TIMEOUT_SECONDS = 2
@@ -313,6 +347,7 @@ def test_rendering_complete_fires_exactly_when_the_last_segment_is_approved(proj
 @pytest.mark.parametrize("url", [
     "http://127.0.0.1:8000/hook", "http://localhost/hook", "http://[::1]/hook", "http://10.1.2.3/hook",
     "http://169.254.169.254/latest/meta-data/", "http://192.168.0.1/", "http://[::ffff:127.0.0.1]/",
+    "http://[64:ff9b::7f00:1]/", "http://[::7f00:1]/", "http://[64:ff9b::a01:203]/",
 ])
 def test_private_addresses_are_refused(api, project, settings, url):
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False

@@ -72,5 +72,5 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "`Token <secret>` — make one on your API tokens page or with POST /api/v1/tokens/.",
+            "description": "`Token <secret>` — make one on your API tokens page.",
         }

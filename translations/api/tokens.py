@@ -1,7 +1,7 @@
 """The caller's own API tokens: list, make (the secret is in this one answer), revoke."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 
 from ..models import ApiToken
@@ -25,7 +25,8 @@ class NewApiTokenSerializer(ApiTokenSerializer):
 
 @extend_schema(tags=["tokens"])
 class ApiTokenListView(ApiMixin, generics.ListCreateAPIView):
-    """Your API tokens, newest first; POST makes one and answers its secret once."""
+    """Your API tokens, newest first; POST (signed-in session only, not a token) makes one and
+    answers its secret once."""
 
     serializer_class = ApiTokenSerializer
     ordering = ["-id"]
@@ -38,6 +39,11 @@ class ApiTokenListView(ApiMixin, generics.ListCreateAPIView):
 
     @extend_schema(request=ApiTokenSerializer, responses={201: NewApiTokenSerializer})
     def post(self, request, *args, **kwargs):
+        if isinstance(request.auth, ApiToken):
+            # Otherwise a leaked token could mint others that outlive its revocation.
+            raise exceptions.PermissionDenied(
+                "A token cannot make another; make tokens on your API tokens page, signed in."
+            )
         incoming = ApiTokenSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         token, secret = api_token_create(user=request.user, name=incoming.validated_data["name"])
