@@ -63,6 +63,8 @@ urlpatterns = [
     path("", include("reviews.api.urls_review")),
     path("", include("reviews.api.urls_records")),
     path("", include("reviews.api.urls_webhooks")),
+    path("", include("translations.api.urls_aids")),
+    path("", include("reviews.api.urls_aids")),
     # Last: every other address under /api/v1/ answers a JSON 404, not Django's HTML page.
     re_path(r"^", NoSuchAddress.as_view()),
 ]

@@ -1,0 +1,3 @@
+"""API routes (see config/urls_api.py)."""
+
+urlpatterns = []
