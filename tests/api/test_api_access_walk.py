@@ -56,6 +56,10 @@ TABLE = {
     "webhook-list": {"GET": POLICY, "POST": POLICY},
     "webhook-detail": {"GET": POLICY, "PATCH": POLICY, "DELETE": POLICY},
     "webhook-delivery-list": {"GET": POLICY},
+    "glossary-term-list": {"GET": V, "POST": POLICY},
+    "glossary-term-detail": {"GET": V, "PATCH": POLICY, "DELETE": POLICY},
+    "segment-suggestions": {"GET": V},
+    "memory-entry-list": {"GET": V},
 }
 # Not scoped to a project in the address: any caller with a token; what they show is
 # limited to the caller's projects (tested in the resources' own tests).
@@ -65,7 +69,7 @@ UNSCOPED = {"project-list", "token-list", "token-detail", "review-queue", "revie
 OBJECT_SCOPED = {"audit-detail": "event_id"}
 # Left out of the cross-project walk: addresses with no object of the project in them.
 PROJECT_WIDE = {"project-detail", "member-list", "member-detail", "document-list", "project-audit-list", "project-export",
-                "webhook-list"}
+                "webhook-list", "glossary-term-list", "memory-entry-list"}
 
 
 def api_patterns() -> dict[str, dict]:
