@@ -9,13 +9,16 @@ of the ``api`` namespace, so a new endpoint cannot escape this test.
 """
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import get_resolver, reverse
 from rest_framework.test import APIClient
 
+from reviews.models import ErrorAnnotation
 from tests.api.conftest import token_client
 from tests.factories import make_project
 from tests.translations.test_access_walk import RIGHTS, material
-from translations.models import Role
+from translations.history import save_tracked
+from translations.models import Role, Translation
 from translations.permissions import Action
 
 V, TRANSCRIBE, TRANSLATE, COMMENT, REVIEW = Action.VIEW, Action.TRANSCRIBE, Action.TRANSLATE, Action.COMMENT, Action.REVIEW
@@ -60,11 +63,17 @@ TABLE = {
     "glossary-term-detail": {"GET": V, "PATCH": POLICY, "DELETE": POLICY},
     "segment-suggestions": {"GET": V},
     "memory-entry-list": {"GET": V},
+    "finding-list": {"GET": V},
+    "finding-dismiss": {"POST": TRANSLATE},  # the web's may_dismiss: translate or review
+    "translation-quality": {"GET": V, "POST": REVIEW},
+    "annotation-detail": {"DELETE": REVIEW},
+    "document-quality": {"GET": V},
+    "back-translation-list": {"GET": V, "POST": REVIEW},
 }
 # Not scoped to a project in the address: any caller with a token; what they show is
 # limited to the caller's projects (tested in the resources' own tests).
 UNSCOPED = {"project-list", "token-list", "token-detail", "review-queue", "review-queue-decide", "audit-list",
-            "audit-detail", "schema", "docs"}
+            "audit-detail", "schema", "docs", "my-back-translations", "back-translation-answer"}
 # Names with no project in the address but an object whose project decides: non-members get 404.
 OBJECT_SCOPED = {"audit-detail": "event_id"}
 # Left out of the cross-project walk: addresses with no object of the project in them.
@@ -91,6 +100,14 @@ def api_material(project, owner, webhook_owner):
     ids = material(project, owner)
     ids.update(username="translator" if project.slug != "other" else "outsider",
                kind="translation", object_id=ids["translation_id"], fmt="xliff", pk=0)
+    # An annotation by a reviewer who is not the candidate's author: its reviewer may withdraw
+    # it, a manager is asked for a reason (400), the rest lack Action.REVIEW.
+    reviewer = get_user_model().objects.get(username="reviewer" if project.slug != "other" else "outsider")
+    translation = Translation.objects.get(pk=ids["translation_id"])
+    annotation = save_tracked(ErrorAnnotation(
+        translation=translation, version=translation.version, text=translation.text, text_hash="walk", start=0,
+        end=1, dimension="accuracy", severity="minor", reviewer=reviewer), user=reviewer, reason="Access walk")
+    ids.update(annotation_id=annotation.pk, back_translation_id=1)
     return ids
 
 
@@ -175,7 +192,8 @@ def test_another_projects_audit_event_is_404(walk, people, role):
 
 
 @pytest.mark.parametrize("role", ["translator", "reviewer", "manager", "auditor", "outsider"])
-@pytest.mark.parametrize("name", sorted(UNSCOPED - {"token-detail", "audit-detail", "review-queue-decide"}))
+@pytest.mark.parametrize("name", sorted(UNSCOPED - {"token-detail", "audit-detail", "review-queue-decide",
+                                                    "back-translation-answer"}))
 def test_unscoped_routes_answer_every_caller_without_error(walk, people, role, name):
     response = token_client(people[role]).get(reverse(f"api:{name}"))
     assert response.status_code < 500 and response.status_code != 404, response.status_code
