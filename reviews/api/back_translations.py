@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from translations.api.base import ApiView, ProjectListCreate
 from translations.api.history import ActorSerializer
-from translations.api.translations import LIST_FILTERS, MAX_VERSION
+from translations.api.translations import MAX_VERSION
 from translations.permissions import Action
 
 from ..models import BackTranslation, BackTranslationState
@@ -75,7 +75,6 @@ class BackTranslationListView(_OnTranslation, ProjectListCreate):
     action = Action.VIEW
     write_action = Action.REVIEW
     serializer_class = BackTranslationSerializer
-    filter_backends = LIST_FILTERS
     filterset_fields = ["state", "version"]
     ordering = ["-id"]
     ordering_fields = ["id", "version", "requested_at"]

@@ -16,7 +16,6 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from translations.api.base import ProjectListCreate
-from translations.api.translations import LIST_FILTERS
 from translations.permissions import Action
 from translations.views.access import segment_in, translation_in
 
@@ -84,7 +83,6 @@ class _Thread(ProjectListCreate):
     action = Action.VIEW
     write_action = Action.COMMENT
     serializer_class = CommentSerializer
-    filter_backends = LIST_FILTERS
     filterset_class = CommentFilter
     ordering = ["id"]
     ordering_fields = ["id", "created_at"]

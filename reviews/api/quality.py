@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from translations.api.base import ProjectList, ProjectScoped, object_in_project
 from translations.api.history import ActorSerializer
-from translations.api.translations import LIST_FILTERS, MAX_VERSION
+from translations.api.translations import MAX_VERSION
 from translations.exceptions import NotAllowed
 from translations.permissions import Action
 from translations.views.access import document_in, language_in, translation_in
@@ -74,7 +74,6 @@ class FindingListView(ProjectList):
 
     action = Action.VIEW
     serializer_class = CheckFindingSerializer
-    filter_backends = LIST_FILTERS
     filterset_class = FindingFilter
     ordering = ["-version", "id"]
     ordering_fields = ["id", "version", "severity", "created_at"]

@@ -16,7 +16,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from translations.api.base import ProjectListCreate
-from translations.api.translations import LIST_FILTERS, MAX_VERSION
+from translations.api.translations import MAX_VERSION
 from translations.permissions import Action
 from translations.views.access import translation_in
 
@@ -93,7 +93,6 @@ class ReviewListView(ProjectListCreate):
     action = Action.VIEW
     write_action = Action.REVIEW
     serializer_class = ReviewSerializer
-    filter_backends = LIST_FILTERS
     filterset_class = ReviewFilter
     ordering = ["id"]
     ordering_fields = ["id", "created_at", "version"]

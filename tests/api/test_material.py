@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import resolve, reverse
 from PIL import Image
 
 from tests.factories import UserFactory, make_document, make_project
@@ -301,3 +301,22 @@ def test_the_image_list_costs_the_same_at_any_size(api, document, people):
     address = url("image-list", document_id=document.pk) + "?page_size=100"
     assert queries(api["manager"], address) == small <= 5
     assert len(api["manager"].get(address).json()["results"]) == 31
+
+
+
+def test_every_api_list_breaks_ordering_ties_by_id():
+    """Cursor pages must not repeat or skip rows that share an ?ordering= value: every list's
+    ordering filter is the tie-breaking one (the default), never DRF's plain OrderingFilter."""
+    from rest_framework.filters import OrderingFilter
+
+    from tests.api.test_api_access_walk import api_patterns
+    from translations.api.filters import StableOrdering
+
+    plain = []
+    for name, converters in api_patterns().items():
+        kwargs = {key: "s" if key == "slug" else "1" for key in converters}
+        view = resolve(reverse(f"api:{name}", kwargs=kwargs)).func.view_class
+        for backend in getattr(view, "filter_backends", []):
+            if issubclass(backend, OrderingFilter) and not issubclass(backend, StableOrdering):
+                plain.append(name)
+    assert plain == []

@@ -11,7 +11,6 @@ from django import forms
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from .. import services
@@ -24,6 +23,7 @@ from ..texts import normalise
 from ..views.access import document_in
 from ..views.dashboard import PROGRESS_CHOICES
 from .base import ProjectScoped
+from .filters import StableOrdering
 
 
 class ReasonField(serializers.CharField):
@@ -112,7 +112,7 @@ class DocumentListView(ProjectScoped, generics.ListAPIView):
 
     serializer_class = DocumentSerializer
     write_action = Action.CREATE_DOCUMENT
-    filter_backends = [OrderingFilter]
+    filter_backends = [StableOrdering]
     ordering = ["title", "id"]
     ordering_fields = ["title", "created_at", "id"]
     queryset = Document.objects.none()

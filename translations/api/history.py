@@ -22,7 +22,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import filters, generics, serializers
+from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
@@ -33,6 +33,7 @@ from ..models import Document, DocumentImage, GlossaryTerm, Membership, MemoryEn
 from ..services.documents import PROVENANCE_FIELDS
 from ..views.access import document_in
 from .base import ProjectScoped
+from .filters import StableOrdering
 from .pagination import Cursor
 
 # kind in the address: (model, lookup from the model to its project)
@@ -172,7 +173,7 @@ class HistoryView(ProjectScoped, generics.ListAPIView):
     serializer_class = HistoryRowSerializer
     pagination_class = HistoryCursor
     http_method_names = READ_ONLY
-    filter_backends = [filters.OrderingFilter]
+    filter_backends = [StableOrdering]
     ordering = ["-history_id"]
     ordering_fields = ["history_id"]
 

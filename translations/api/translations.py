@@ -12,7 +12,7 @@ from functools import cached_property
 import django_filters
 from django.db.models import F
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import filters, generics, serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from .. import services
@@ -25,20 +25,6 @@ from .schema import AutoSchema
 
 MAX_NOTE_LENGTH = 5_000  # as the workspace form (translations.forms.TranslationForm)
 MAX_VERSION = 2**31 - 1
-
-
-class StableOrdering(filters.OrderingFilter):
-    """``?ordering=`` on any allowed field, ties broken by id, so that cursor pages
-    neither repeat nor skip rows that share a value."""
-
-    def get_ordering(self, request, queryset, view):
-        ordering = list(super().get_ordering(request, queryset, view) or [])
-        if ordering and ordering[-1].lstrip("-") not in ("id", "pk"):
-            ordering.append("-id" if ordering[0].startswith("-") else "id")
-        return ordering
-
-
-LIST_FILTERS = [django_filters.rest_framework.DjangoFilterBackend, StableOrdering]
 
 
 class FindingSerializer(serializers.Serializer):
@@ -121,7 +107,6 @@ class _Candidates:
     """Lists of candidates: authors joined, findings read once per page."""
 
     serializer_class = TranslationSerializer
-    filter_backends = LIST_FILTERS
     filterset_class = TranslationFilter
 
     def paginate_queryset(self, queryset):
